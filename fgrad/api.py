@@ -1,0 +1,649 @@
+"""L5: the public transforms. Each is pytree and argnums plumbing around a flat core from
+`fgrad.interpreters`; no derivative logic lives here."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fgrad import prims
+from fgrad._util import FGradError
+from fgrad.core.avals import ShapedArray, get_aval
+from fgrad.core.ir import ClosedJaxpr
+from fgrad.core.markers import Zero
+from fgrad.interpreters.batching import vmap_flat
+from fgrad.interpreters.jvp import jvp_flat
+from fgrad.interpreters.partial_eval import linearize_flat
+from fgrad.interpreters.staging import StagingTrace, prune_consts, trace_to_jaxpr
+from fgrad.interpreters.transpose import backward_pass
+from fgrad.core.ir import dce_jaxpr
+from fgrad.core.trace import current_trace, new_trace
+from fgrad.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "linearize",
+    "linear_transpose",
+    "jacfwd",
+    "jacrev",
+    "jacobian",
+    "hessian",
+    "vmap",
+    "make_jaxpr",
+    "stop_gradient",
+]
+
+
+# ----- argument plumbing -----------------------------------------------------------------
+
+
+def _normalize_argnums(argnums, nargs: int, fname: str) -> tuple[int, ...]:
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{fname}: argnums must name at least one argument, got ()")
+    out = []
+    for a in nums:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{fname}: argnums must be ints or tuples of ints, got {argnums!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(
+                f"{fname}: argnums={argnums!r} refers to argument {a}, but the function was "
+                f"called with {nargs} positional argument(s)."
+            )
+        out.append(int(a) % nargs)
+    return tuple(out)
+
+
+def _split_args(args, argnums):
+    """The differentiated arguments, flat, and a function that puts new values back."""
+    dyn = tuple(args[i] for i in argnums)
+    flat, tree = tree_flatten(dyn)
+
+    def rebuild(flat_vals):
+        new = list(args)
+        for i, v in zip(argnums, tree_unflatten(tree, flat_vals)):
+            new[i] = v
+        return new
+
+    return flat, tree, rebuild
+
+
+def _check_diff_inputs(flat, fname: str, *, allow_int: bool = False, holomorphic: bool = False):
+    for x in flat:
+        aval = get_aval(x)
+        kind = aval.dtype.kind
+        if holomorphic and kind != "c":
+            raise TypeError(
+                f"{fname} with holomorphic=True requires complex inputs, got {aval.dtype.name}."
+            )
+        if kind not in "fc" and not allow_int:
+            raise TypeError(
+                f"{fname} requires real- or complex-valued inputs (float or complex dtype), but "
+                f"got {aval.dtype.name}{' (a Python int)' if type(x) is int else ''}. Pass "
+                "floats (e.g. 1.0 instead of 1, or x.astype(float)), or use allow_int=True / "
+                "vjp for integer inputs."
+            )
+
+
+def _wrap_scalar(x):
+    """Results are numpy arrays or numpy scalars, as numpy's own functions return them."""
+    if type(x) is Zero:
+        return np.zeros(x.aval.shape, x.aval.dtype)
+    return x
+
+
+def _zeros_for(flat):
+    return [np.zeros(np.shape(x), get_aval(x).dtype) for x in flat]
+
+
+# ----- reverse mode ------------------------------------------------------------------------
+
+
+def _vjp_core(fun_flat, flat_primals):
+    """Linearize, then return outputs and a pullback from output cotangents (a flat list)."""
+    primals_out, lin = linearize_flat(fun_flat, flat_primals)
+
+    def pullback(cts):
+        live = [ct for ct, z in zip(cts, lin.out_zero) if not z]
+        j = lin.jaxpr
+        if j.jaxpr.eqns or j.jaxpr.outvars:
+            cts_lin = backward_pass(j.jaxpr, j.consts, live)
+        else:
+            cts_lin = [Zero(v.aval) for v in j.jaxpr.invars]
+        it = iter(cts_lin)
+        out = []
+        for aval in lin.in_avals:
+            if aval is None:
+                out.append(None)
+            else:
+                out.append(next(it))
+        return out
+
+    return primals_out, pullback, lin
+
+
+def value_and_grad(
+    fun: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    allow_int: bool = False,
+) -> Callable:
+    """Value and gradient of a scalar-output function, like jax.value_and_grad."""
+
+    @functools.wraps(fun)
+    def value_and_grad_f(*args, **kwargs):
+        nums = _normalize_argnums(argnums, len(args), "grad")
+        flat, tree, rebuild = _split_args(args, nums)
+        _check_diff_inputs(flat, "grad", allow_int=allow_int, holomorphic=holomorphic)
+        aux_box = []
+
+        def flat_fun(*xs):
+            out = fun(*rebuild(list(xs)), **kwargs)
+            if has_aux:
+                if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                    raise TypeError(
+                        "has_aux=True requires the function to return a pair (output, aux), "
+                        f"got {type(out).__name__}."
+                    )
+                out, aux = out
+                aux_leaves, aux_tree = tree_flatten(aux)
+                aux_box.append(aux_tree)
+                return [out] + aux_leaves
+            return [out]
+
+        outs, pullback, lin = _vjp_core(flat_fun, flat)
+        out = outs[0]
+        aval = lin.out_avals[0]
+        if aval.shape != ():
+            raise TypeError(
+                "Gradient only defined for scalar-output functions. Output had shape: "
+                f"{aval.shape}. Reduce it (e.g. .sum()) or use vjp / jacrev for non-scalar outputs."
+            )
+        if aval.dtype.kind == "c" and not holomorphic:
+            raise TypeError(
+                "grad requires real-valued outputs (output dtype that is a sub-dtype of "
+                f"np.floating), but got {aval.dtype.name}. For holomorphic differentiation, pass "
+                "holomorphic=True. For differentiating a complex-valued function f(x), use "
+                "vjp with a cotangent, or grad of real(f(x)) and imag(f(x)) separately."
+            )
+        if aval.dtype.kind not in "fc":
+            raise TypeError(
+                f"grad requires a floating-point output, but the function returned "
+                f"{aval.dtype.name}; it has no gradient."
+            )
+        ct = np.ones((), aval.dtype)
+        cts = pullback([ct] + [Zero(a) for a in lin.out_avals[1:]])
+        grads = [
+            np.zeros(np.shape(x), get_aval(x).dtype) if c is None else _wrap_scalar(c)
+            for x, c in zip(flat, cts)
+        ]
+        g = tree_unflatten(tree, grads)
+        g = g[0] if isinstance(argnums, (int, np.integer)) else g
+        if has_aux:
+            aux = tree_unflatten(aux_box[-1], outs[1:])
+            return (out, aux), g
+        return out, g
+
+    return value_and_grad_f
+
+
+def grad(
+    fun: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    allow_int: bool = False,
+) -> Callable:
+    """Gradient of a scalar-output function, like jax.grad."""
+    vg = value_and_grad(fun, argnums, has_aux=has_aux, holomorphic=holomorphic, allow_int=allow_int)
+
+    @functools.wraps(fun)
+    def grad_f(*args, **kwargs):
+        (_, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
+        return (g, aux) if has_aux else g
+
+    return grad_f
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """(out, vjp_fun) or (out, vjp_fun, aux): vjp_fun maps an output cotangent to a tuple of
+    input cotangents."""
+    flat, in_tree = tree_flatten(primals)
+    box = []
+
+    def flat_fun(*xs):
+        out = fun(*tree_unflatten(in_tree, list(xs)))
+        if has_aux:
+            out, aux = out
+            aux_leaves, aux_tree = tree_flatten(aux)
+            box.append(aux_tree)
+        leaves, out_tree = tree_flatten(out)
+        box.insert(0, (out_tree, len(leaves)))
+        return leaves + (aux_leaves if has_aux else [])
+
+    outs, pullback, lin = _vjp_core(flat_fun, flat)
+    out_tree, n_out = box[0]
+    out_avals = lin.out_avals[:n_out]
+
+    def vjp_fun(ct):
+        ct_leaves, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(
+                "The cotangent passed to the vjp function must have the same tree structure as "
+                f"the primal output: expected {out_tree}, got {ct_tree}."
+            )
+        for i, (c, a) in enumerate(zip(ct_leaves, out_avals)):
+            ca = get_aval(c)
+            if ca.shape != a.shape:
+                raise ValueError(
+                    f"The cotangent for output {i} has shape {ca.shape}, but the primal output "
+                    f"has shape {a.shape}; they must match."
+                )
+        cts = [
+            prims.convert_element_type(c, a.dtype) if get_aval(c).dtype != a.dtype else c
+            for c, a in zip(ct_leaves, out_avals)
+        ] + [Zero(a) for a in lin.out_avals[n_out:]]
+        res = pullback(cts)
+        res = [
+            np.zeros(np.shape(x), get_aval(x).dtype) if c is None else _wrap_scalar(c)
+            for x, c in zip(flat, res)
+        ]
+        return tuple(tree_unflatten(in_tree, res))
+
+    primal_out = tree_unflatten(out_tree, outs[:n_out])
+    if has_aux:
+        return primal_out, vjp_fun, tree_unflatten(box[1], outs[n_out:])
+    return primal_out, vjp_fun
+
+
+# ----- forward mode ------------------------------------------------------------------------
+
+
+def _check_tangents(primals, tangents):
+    p_flat, p_tree = tree_flatten(primals)
+    t_flat, t_tree = tree_flatten(tangents)
+    if p_tree != t_tree:
+        raise TypeError(
+            f"primal and tangent arguments to jvp must have the same tree structure; got "
+            f"primals {p_tree} and tangents {t_tree}."
+        )
+    for p, t in zip(p_flat, t_flat):
+        pa, ta = get_aval(p), get_aval(t)
+        if pa.shape != ta.shape:
+            raise ValueError(
+                f"jvp called with a tangent of shape {ta.shape} for a primal of shape {pa.shape}; "
+                "each tangent must have its primal's shape."
+            )
+    return p_flat, p_tree, t_flat
+
+
+def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
+    """(primals_out, tangents_out) of `fun` at `primals` along `tangents`, like jax.jvp."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            "jvp expects primals and tangents as tuples or lists of arguments, e.g. "
+            "jvp(f, (x,), (v,))."
+        )
+    p_flat, p_tree, t_flat = _check_tangents(tuple(primals), tuple(tangents))
+    t_flat = [
+        Zero(get_aval(p).strip_weak()) if get_aval(p).dtype.kind not in "fc" else
+        (t if get_aval(t).dtype == get_aval(p).dtype else prims.convert_element_type(
+            t, get_aval(p).dtype))
+        for p, t in zip(p_flat, t_flat)
+    ]
+    box = []
+
+    def flat_fun(*xs):
+        out = fun(*tree_unflatten(p_tree, list(xs)))
+        aux = None
+        if has_aux:
+            out, aux = out
+        leaves, tree = tree_flatten(out)
+        box.append((tree, len(leaves), aux))
+        return leaves
+
+    outs, touts = jvp_flat(flat_fun, p_flat, t_flat)
+    tree, n, aux = box[0]
+    res = (tree_unflatten(tree, outs), tree_unflatten(tree, touts))
+    return res + (aux,) if has_aux else res
+
+
+def linearize(fun: Callable, *primals):
+    """(primals_out, f_jvp): f_jvp evaluates the linearized function, a staged linear jaxpr."""
+    flat, in_tree = tree_flatten(primals)
+    box = []
+
+    def flat_fun(*xs):
+        leaves, tree = tree_flatten(fun(*tree_unflatten(in_tree, list(xs))))
+        box.append(tree)
+        return leaves
+
+    outs, lin = linearize_flat(flat_fun, flat)
+    out_tree = box[0]
+
+    def f_jvp(*tangents):
+        t_flat, t_tree = tree_flatten(tangents)
+        if t_tree != in_tree:
+            raise TypeError(f"f_jvp expects tangents structured like {in_tree}, got {t_tree}")
+        live = [t for t, a in zip(t_flat, lin.in_avals) if a is not None]
+        res = iter(lin.jaxpr(*live))
+        out = [
+            np.zeros(a.shape, a.dtype) if z else next(res)
+            for a, z in zip(lin.out_avals, lin.out_zero)
+        ]
+        return tree_unflatten(out_tree, out)
+
+    f_jvp.jaxpr = lin.jaxpr
+    return tree_unflatten(out_tree, outs), f_jvp
+
+
+def linear_transpose(fun: Callable, *primals):
+    """The transpose of a linear function, traced at the shapes and dtypes of `primals`."""
+    flat, in_tree = tree_flatten(primals)
+    in_avals = [get_aval(x).strip_weak() for x in flat]
+    trace = StagingTrace(current_trace(), eval_known=True, label="linear_transpose")
+    box = []
+    with new_trace(trace):
+        args = [trace.new_arg(a) for a in in_avals]
+        out = fun(*tree_unflatten(in_tree, args))
+        leaves, out_tree = tree_flatten(out)
+        closed = trace.to_jaxpr(args, leaves)
+    closed = prune_consts(ClosedJaxpr(dce_jaxpr(closed.jaxpr), closed.consts))
+    out_avals = [get_aval(x) for x in leaves]
+    box.append(out_tree)
+
+    def transposed(*cts):
+        ct = cts[0] if len(cts) == 1 else cts
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(f"cotangent structure {ct_tree} does not match output {out_tree}")
+        for c, a in zip(ct_flat, out_avals):
+            if get_aval(c).shape != a.shape:
+                raise ValueError(f"cotangent shape {get_aval(c).shape} != output shape {a.shape}")
+        res = backward_pass(closed.jaxpr, closed.consts, ct_flat)
+        return tuple(tree_unflatten(in_tree, [_wrap_scalar(r) for r in res]))
+
+    return transposed
+
+
+# ----- vmap and Jacobians ------------------------------------------------------------------
+
+
+def _flatten_axes(name, tree, axes, n_leaves_of):
+    """Broadcast an in_axes/out_axes spec (int, None, or a pytree prefix) over `tree`."""
+    if axes is None or isinstance(axes, (int, np.integer)):
+        return [axes] * n_leaves_of(tree)
+    if isinstance(axes, (list, tuple, dict)) and type(axes) is type(tree) or (
+        isinstance(axes, tuple) and isinstance(tree, tuple)
+    ):
+        if isinstance(axes, dict):
+            if set(axes) != set(tree):
+                raise ValueError(f"vmap {name} dict keys {sorted(axes)} != {sorted(tree)}")
+            keys = sorted(tree)
+            return [a for k in keys for a in _flatten_axes(name, tree[k], axes[k], n_leaves_of)]
+        if len(axes) != len(tree):
+            raise ValueError(
+                f"vmap {name} specification has {len(axes)} entries for {len(tree)} values"
+            )
+        return [a for t, ax in zip(tree, axes) for a in _flatten_axes(name, t, ax, n_leaves_of)]
+    leaves, _ = tree_flatten(axes, is_leaf=lambda x: x is None)
+    tl = tree_flatten(tree)[0]
+    if len(leaves) == len(tl):
+        return leaves
+    raise ValueError(f"vmap {name}={axes!r} does not match the structure of the values")
+
+
+def _n_leaves(t):
+    return len(tree_flatten(t)[0])
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None):
+    """Vectorize `fun` over an axis of its inputs, like jax.vmap."""
+
+    @functools.wraps(fun)
+    def vmapped(*args):
+        if isinstance(in_axes, list) and not isinstance(args, list):
+            ia = tuple(in_axes)
+        else:
+            ia = in_axes
+        if isinstance(ia, tuple) and len(ia) != len(args):
+            raise ValueError(
+                f"vmap in_axes has {len(ia)} entries but the function was called with "
+                f"{len(args)} positional arguments."
+            )
+        flat, in_tree = tree_flatten(args)
+        dims = _flatten_axes("in_axes", args, ia, _n_leaves)
+        sizes = {}
+        for i, (x, d) in enumerate(zip(flat, dims)):
+            if d is None:
+                continue
+            shape = np.shape(x) if not hasattr(x, "aval") else x.aval.shape
+            if not -len(shape) <= d < len(shape):
+                raise ValueError(
+                    f"vmap was asked to map axis {d} of an argument of shape {shape} "
+                    f"(leaf {i}), which has only {len(shape)} axes."
+                )
+            sizes.setdefault(shape[d % len(shape)], []).append((i, shape, d))
+        if len(sizes) > 1:
+            desc = "; ".join(
+                f"leaf {i} of shape {s} mapped along axis {d} has size {n}"
+                for n, lst in sizes.items()
+                for i, s, d in lst
+            )
+            raise ValueError(f"vmap got inconsistent sizes for the mapped axes: {desc}.")
+        if not sizes and axis_size is None:
+            raise ValueError("vmap needs at least one mapped input, or axis_size=.")
+        size = axis_size if not sizes else next(iter(sizes))
+        flat = [x if d is None else x for x, d in zip(flat, dims)]
+        norm = [None if d is None else d % get_aval(x).ndim for x, d in zip(flat, dims)]
+        box = []
+
+        def flat_fun(*xs):
+            out = fun(*tree_unflatten(in_tree, list(xs)))
+            leaves, tree = tree_flatten(out)
+            box.append((tree, out))
+            return leaves
+
+        def out_dims_fn(n):
+            tree, out = box[0]
+            return _flatten_axes("out_axes", out, out_axes, _n_leaves)
+
+        outs = vmap_flat(flat_fun, flat, norm, out_dims_fn, size)
+        return tree_unflatten(box[0][0], outs)
+
+    return vmapped
+
+
+def _std_basis(flat):
+    """Rows of the identity, one per scalar of the inputs, shaped like each input leaf."""
+    sizes = [int(np.size(x)) if not hasattr(x, "aval") else x.aval.size for x in flat]
+    n = sum(sizes)
+    dtype = np.result_type(*[get_aval(x).dtype for x in flat]) if flat else np.float64
+    eye = np.eye(n, dtype=dtype)
+    out, off = [], 0
+    for x, s in zip(flat, sizes):
+        out.append(eye[:, off : off + s].reshape((n,) + get_aval(x).shape).astype(
+            get_aval(x).dtype))
+        off += s
+    return out, n
+
+
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Jacobian by forward mode: one batched jvp over the standard basis of the inputs."""
+
+    def jac_f(*args):
+        nums = _normalize_argnums(argnums, len(args), "jacfwd")
+        flat, tree, rebuild = _split_args(args, nums)
+        _check_diff_inputs(flat, "jacfwd")
+        box = []
+
+        def f_flat(*xs):
+            out = fun(*rebuild(list(xs)))
+            if has_aux:
+                out, aux = out
+                box.append(aux)
+            leaves, out_tree = tree_flatten(out)
+            box.insert(0, out_tree)
+            return leaves
+
+        basis, n = _std_basis(flat)
+
+        def push(*ts):
+            return jvp_flat(f_flat, flat, list(ts))[1]
+
+        primals_out = None
+
+        def push_with_out(*ts):
+            nonlocal primals_out
+            p, t = jvp_flat(f_flat, flat, list(ts))
+            primals_out = p
+            return t
+
+        touts = vmap_flat(push_with_out, basis, [0] * len(basis), lambda k: [-1] * k, n)
+        out_tree = box[0]
+        jac = _assemble(touts, primals_out, flat, tree, out_tree, in_last=True)
+        jac = jac if not isinstance(argnums, (int, np.integer)) else _first_of_inner(jac, out_tree)
+        return (jac, box[1]) if has_aux else jac
+
+    return jac_f
+
+
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Jacobian by reverse mode: one batched vjp over the standard basis of the outputs."""
+
+    def jac_f(*args):
+        nums = _normalize_argnums(argnums, len(args), "jacrev")
+        flat, tree, rebuild = _split_args(args, nums)
+        _check_diff_inputs(flat, "jacrev")
+        box = []
+
+        def f_flat(*xs):
+            out = fun(*rebuild(list(xs)))
+            if has_aux:
+                out, aux = out
+                aux_leaves, aux_tree = tree_flatten(aux)
+                box.append((aux_tree, len(aux_leaves)))
+                leaves, out_tree = tree_flatten(out)
+                box.insert(0, out_tree)
+                return leaves + aux_leaves
+            leaves, out_tree = tree_flatten(out)
+            box.insert(0, out_tree)
+            return leaves
+
+        outs, pullback, lin = _vjp_core(f_flat, flat)
+        out_tree = box[0]
+        n_out = out_tree.num_leaves
+        basis, m = _std_basis(outs[:n_out])
+        extra = [Zero(a) for a in lin.out_avals[n_out:]]
+
+        def pull(*cts):
+            res = pullback(list(cts) + extra)
+            return [
+                np.zeros(get_aval(x).shape, get_aval(x).dtype) if c is None else _wrap_scalar(c)
+                for x, c in zip(flat, res)
+            ]
+
+        cts = vmap_flat(pull, basis, [0] * len(basis), lambda k: [0] * k, m)
+        jac = _assemble(cts, outs[:n_out], flat, tree, out_tree, in_last=False)
+        jac = jac if not isinstance(argnums, (int, np.integer)) else _first_of_inner(jac, out_tree)
+        if has_aux:
+            aux_tree, _ = box[1]
+            return jac, tree_unflatten(aux_tree, outs[n_out:])
+        return jac
+
+    return jac_f
+
+
+jacobian = jacrev
+
+
+def _assemble(blocks, outs, flat_in, in_tree, out_tree, *, in_last: bool):
+    """Cut the stacked Jacobian into out_leaf.shape + in_leaf.shape blocks, nested as
+    out_tree of in_tree."""
+    in_shapes = [get_aval(x).shape for x in flat_in]
+    out_shapes = [get_aval(y).shape for y in outs]
+    rows = []
+    if in_last:
+        # blocks[j]: out leaf j with the input-basis axis last
+        for y_shape, b in zip(out_shapes, blocks):
+            per_in, off = [], 0
+            for s in in_shapes:
+                k = int(np.prod(s, dtype=np.int64))
+                piece = prims.slice(
+                    b, (0,) * len(y_shape) + (off,), tuple(y_shape) + (off + k,)
+                )
+                per_in.append(prims.reshape(piece, tuple(y_shape) + tuple(s)))
+                off += k
+            rows.append(tree_unflatten(in_tree, per_in))
+    else:
+        # blocks[i]: in leaf i with the output-basis axis first
+        off = 0
+        for y_shape in out_shapes:
+            k = int(np.prod(y_shape, dtype=np.int64))
+            per_in = []
+            for s, b in zip(in_shapes, blocks):
+                piece = prims.slice(b, (off,) + (0,) * len(s), (off + k,) + tuple(s))
+                per_in.append(prims.reshape(piece, tuple(y_shape) + tuple(s)))
+            rows.append(tree_unflatten(in_tree, per_in))
+            off += k
+    return tree_unflatten(out_tree, rows)
+
+
+def _first_of_inner(jac, out_tree):
+    """For an int argnums the inner (input) tree is a 1-tuple: unwrap it."""
+    return tree_map(lambda t: t[0], jac, is_leaf=lambda t: isinstance(t, tuple) and len(t) == 1)
+
+
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Hessian as forward-over-reverse: jacfwd(jacrev(f))."""
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+# ----- staging and utilities ---------------------------------------------------------------
+
+
+def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (), return_shape: bool = False):
+    """A function that returns the ClosedJaxpr of `fun` at the given arguments' avals."""
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @functools.wraps(fun)
+    def make(*args, **kwargs):
+        dyn_idx = [i for i in range(len(args)) if i not in static]
+        flat, tree = tree_flatten(tuple(args[i] for i in dyn_idx))
+        box = []
+
+        def flat_fun(*xs):
+            new = list(args)
+            for i, v in zip(dyn_idx, tree_unflatten(tree, list(xs))):
+                new[i] = v
+            leaves, out_tree = tree_flatten(fun(*new, **kwargs))
+            box.append((out_tree, leaves))
+            return leaves
+
+        closed = trace_to_jaxpr(flat_fun, [get_aval(x) for x in flat])
+        if return_shape:
+            shapes = tree_unflatten(box[0][0], [ShapedArray(a.shape, a.dtype) for a in closed.out_avals])
+            return closed, shapes
+        return closed
+
+    return make
+
+
+def stop_gradient(x):
+    """x with a zero derivative under every transform (a pytree of arrays)."""
+
+    def stop(leaf):
+        aval = get_aval(leaf)
+        return prims.stop_gradient(leaf) if aval.dtype.kind in "fc" else leaf
+
+    return tree_map(stop, x)
+
+
+_ = (FGradError, _zeros_for, tree_structure)

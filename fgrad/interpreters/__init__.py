@@ -1,0 +1,1 @@
+"""L3: the interpreters (jvp, staging, partial evaluation, transposition, batching)."""

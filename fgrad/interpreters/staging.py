@@ -1,0 +1,115 @@
+"""Staging: record primitives into a jaxpr instead of running them.
+
+One trace serves two purposes. With `eval_known=False` every primitive touching the trace is
+recorded (make_jaxpr, jit, control-flow bodies). With `eval_known=True` a primitive whose inputs
+are all known (not this trace's tracers) is evaluated right away by the parent trace and only the
+rest is recorded: that is partial evaluation, which turns a JVP into a linear jaxpr of tangent
+operations plus the residuals it closes over (see partial_eval.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fgrad._util import user_frame
+from fgrad.core.avals import ShapedArray, get_aval
+from fgrad.core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
+from fgrad.core.trace import Trace, Tracer, current_trace, new_trace
+
+__all__ = ["StagingTrace", "StagedTracer", "trace_to_jaxpr", "make_jaxpr_flat"]
+
+_LITERAL_TYPES = (bool, int, float, complex, np.generic)
+
+
+class StagedTracer(Tracer):
+    __slots__ = ("aval", "var")
+
+    def __init__(self, trace: StagingTrace, aval: ShapedArray, var: Var):
+        self._trace = trace
+        self.aval = aval
+        self.var = var
+
+
+class StagingTrace(Trace):
+    __slots__ = ("eval_known", "eqns", "constvars", "consts", "_const_ids")
+
+    def __init__(self, parent: Trace, *, eval_known: bool = False, label: str = "staging"):
+        super().__init__(parent, label)
+        self.eval_known = eval_known
+        self.eqns: list[Eqn] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self._const_ids: dict[int, Var] = {}
+
+    def new_arg(self, aval: ShapedArray) -> StagedTracer:
+        return StagedTracer(self, aval, Var(aval))
+
+    def atom(self, x):
+        if type(x) is StagedTracer and x._trace is self:
+            return x.var
+        if isinstance(x, Tracer):
+            self.check_foreign(x)
+        elif isinstance(x, _LITERAL_TYPES):
+            return Literal(x, get_aval(x))
+        elif type(x) is np.ndarray and x.ndim == 0:
+            return Literal(x[()], get_aval(x))
+        v = self._const_ids.get(id(x))
+        if v is None:
+            v = Var(get_aval(x))
+            self._const_ids[id(x)] = v
+            self.constvars.append(v)
+            self.consts.append(x)
+        return v
+
+    def process_primitive(self, prim, args, params):
+        if self.eval_known:
+            for x in args:
+                if type(x) is StagedTracer and x._trace is self:
+                    break
+            else:
+                return self.parent.process_primitive(prim, args, params)
+        invars = [self.atom(x) for x in args]
+        if prim.abstract_eval is None:
+            raise NotImplementedError(f"'{prim.name}' has no abstract_eval rule; it cannot be staged")
+        out = prim.abstract_eval(*[a.aval for a in invars], **params)
+        if prim.multiple_results:
+            outvars = [Var(a) for a in out]
+            self.eqns.append(Eqn(prim, invars, outvars, params, user_frame()))
+            return [StagedTracer(self, v.aval, v) for v in outvars]
+        v = Var(out)
+        self.eqns.append(Eqn(prim, invars, [v], params, user_frame()))
+        return StagedTracer(self, out, v)
+
+    def to_jaxpr(self, in_tracers: list[StagedTracer], outs: list[Any]) -> ClosedJaxpr:
+        outvars = [self.atom(o) for o in outs]
+        jaxpr = Jaxpr(self.constvars, [t.var for t in in_tracers], self.eqns, outvars)
+        return ClosedJaxpr(jaxpr, self.consts)
+
+
+def trace_to_jaxpr(f, in_avals: list[ShapedArray], *, dce: bool = True) -> ClosedJaxpr:
+    """Stage `f` (flat list in, flat list out) at the given avals into a closed jaxpr."""
+    trace = StagingTrace(current_trace(), label="staging (make_jaxpr/jit)")
+    trace.origin = user_frame()
+    with new_trace(trace):
+        args = [trace.new_arg(a) for a in in_avals]
+        outs = f(*args)
+    closed = trace.to_jaxpr(args, list(outs))
+    if dce:
+        closed = ClosedJaxpr(dce_jaxpr(closed.jaxpr), closed.consts)
+        closed = prune_consts(closed)
+    return closed
+
+
+def prune_consts(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """Drop constvars that dead-code elimination left unused."""
+    jaxpr = closed.jaxpr
+    used = {a for e in jaxpr.eqns for a in e.invars if type(a) is Var}
+    used.update(a for a in jaxpr.outvars if type(a) is Var)
+    keep = [(v, c) for v, c in zip(jaxpr.constvars, closed.consts) if v in used]
+    new = Jaxpr([v for v, _ in keep], jaxpr.invars, jaxpr.eqns, jaxpr.outvars)
+    return ClosedJaxpr(new, [c for _, c in keep])
+
+
+make_jaxpr_flat = trace_to_jaxpr

@@ -1,0 +1,73 @@
+"""Transposition: run a linear jaxpr backwards, from output cotangents to input cotangents.
+
+Only linear primitives have a transpose rule. In a jaxpr made by linearize every variable is
+either a constant (a residual, known) or linear in the inputs (undefined here), so each
+equation's rule receives `UndefinedPrimal(aval)` for its linear inputs and values for the rest.
+Equations are visited in reverse order in a loop (no recursion over the graph), and each
+cotangent is dropped as soon as it has been consumed.
+"""
+
+from __future__ import annotations
+
+from fgrad._util import FGradError, format_frame
+from fgrad.core.ir import Jaxpr, Literal, Var
+from fgrad.core.markers import UndefinedPrimal, Zero
+from fgrad.prims.arith import add_any
+
+__all__ = ["backward_pass", "NonLinearError"]
+
+
+class NonLinearError(FGradError, TypeError):
+    pass
+
+
+def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
+    """Cotangents of `jaxpr.invars` (Zero where none flowed) given cotangents of its outputs."""
+    known = dict(zip(jaxpr.constvars, consts))
+    ct_env: dict[Var, object] = {}
+
+    def accumulate(v: Var, ct) -> None:
+        prev = ct_env.get(v)
+        ct_env[v] = ct if prev is None else add_any(prev, ct)
+
+    for v, ct in zip(jaxpr.outvars, cts_out):
+        if type(v) is Var and type(ct) is not Zero and ct is not None and v not in known:
+            accumulate(v, ct)
+
+    for eqn in reversed(jaxpr.eqns):
+        if eqn.prim.multiple_results:
+            cts = [ct_env.pop(v, None) for v in eqn.outvars]
+            if all(c is None for c in cts):
+                continue
+            ct = [Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts)]
+        else:
+            ct = ct_env.pop(eqn.outvars[0], None)
+            if ct is None:
+                continue
+        args = []
+        for a in eqn.invars:
+            if type(a) is Literal:
+                args.append(a.val)
+            elif a in known:
+                args.append(known[a])
+            else:
+                args.append(UndefinedPrimal(a.aval))
+        rule = eqn.prim.transpose
+        if rule is None:
+            raise NonLinearError(
+                f"'{eqn.prim.name}' (at {format_frame(eqn.source)}) has no transpose rule: the "
+                "function being transposed is not linear in its input there. Only linear "
+                "functions can be transposed (linear_transpose), and vjp only transposes the "
+                "tangent part of a linearized function."
+            )
+        cts_in = rule(ct, *args, **eqn.params)
+        for a, c in zip(eqn.invars, cts_in):
+            if c is None or type(c) is Zero or type(a) is Literal or a in known:
+                continue
+            accumulate(a, c)
+
+    out = []
+    for v in jaxpr.invars:
+        ct = ct_env.pop(v, None)
+        out.append(Zero(v.aval) if ct is None else ct)
+    return out
