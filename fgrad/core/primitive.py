@@ -7,6 +7,8 @@ Rule slots (all written at import time, in the primitive's own block under `fgra
   jvp(primals, tangents, **params) -> (out, t_out) written with traceable ops
   transpose(ct, *args, **params) -> [ct_i]         linear prims; args hold UndefinedPrimal
   batch(args, bdims, **params) -> (out, out_bdim)  vmap rule; bdim None = unbatched
+  partial_eval(trace, args, **params) -> outs      higher-order prims only: split a call
+                                                   whose inputs are partly known (linearize)
 Multiple-result primitives return lists from impl/abstract_eval/jvp/batch.
 """
 
@@ -28,6 +30,7 @@ class Primitive:
         "jvp",
         "transpose",
         "batch",
+        "partial_eval",
         "__weakref__",
     )
 
@@ -39,6 +42,7 @@ class Primitive:
         self.jvp: Callable[..., Any] | None = None
         self.transpose: Callable[..., Any] | None = None
         self.batch: Callable[..., Any] | None = None
+        self.partial_eval: Callable[..., Any] | None = None
 
     def def_impl(self, f):
         self.impl = f
@@ -58,6 +62,10 @@ class Primitive:
 
     def def_batch(self, f):
         self.batch = f
+        return f
+
+    def def_partial_eval(self, f):
+        self.partial_eval = f
         return f
 
     def bind(self, *args, **params):

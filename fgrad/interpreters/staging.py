@@ -70,6 +70,16 @@ class StagingTrace(Trace):
                     break
             else:
                 return self.parent.process_primitive(prim, args, params)
+            if prim.partial_eval is not None:
+                return prim.partial_eval(self, args, **params)
+        return self.record(prim, args, params)
+
+    def is_known(self, x) -> bool:
+        """Known values are everything but this trace's own tracers."""
+        return not (type(x) is StagedTracer and x._trace is self)
+
+    def record(self, prim, args, params):
+        """Append one equation; its outputs are new tracers of this trace."""
         invars = [self.atom(x) for x in args]
         if prim.abstract_eval is None:
             raise NotImplementedError(f"'{prim.name}' has no abstract_eval rule; it cannot be staged")
