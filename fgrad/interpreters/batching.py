@@ -11,7 +11,7 @@ from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.trace import Trace, Tracer, _reset, _set, current_trace, new_trace
 from fgrad.prims.shape import broadcast_batch, moveaxis
 
-__all__ = ["BatchTrace", "BatchTracer", "vmap_flat", "move_bdim", "BatchingError"]
+__all__ = ["BatchTrace", "BatchTracer", "batch_flat", "vmap_flat", "move_bdim", "BatchingError"]
 
 
 class BatchingError(FGradError, ValueError):
@@ -83,8 +83,9 @@ def move_bdim(x, src: int | None, dst: int | None, size: int):
     return moveaxis(x, src, dst % ndim if dst < 0 else dst)
 
 
-def vmap_flat(f, args, in_dims, out_dims_fn, axis_size: int):
-    """Map `f` over axis `in_dims[i]` of each argument; `out_dims_fn(n)` gives the out axes."""
+def batch_flat(f, args, in_dims, axis_size: int):
+    """Run `f` with argument i batched along `in_dims[i]` (None: unbatched); return the
+    output values and their batch axes (None where an output does not depend on the batch)."""
     trace = BatchTrace(current_trace(), axis_size)
     trace.origin = user_frame()
     with new_trace(trace):
@@ -98,5 +99,11 @@ def vmap_flat(f, args, in_dims, out_dims_fn, axis_size: int):
         else:
             vals.append(o)
             dims.append(None)
-    out_dims = out_dims_fn(len(outs))
+    return vals, dims
+
+
+def vmap_flat(f, args, in_dims, out_dims_fn, axis_size: int):
+    """Map `f` over axis `in_dims[i]` of each argument; `out_dims_fn(n)` gives the out axes."""
+    vals, dims = batch_flat(f, args, in_dims, axis_size)
+    out_dims = out_dims_fn(len(vals))
     return [move_bdim(v, d, od, axis_size) for v, d, od in zip(vals, dims, out_dims)]

@@ -21,10 +21,21 @@ class NonLinearError(FGradError, TypeError):
     pass
 
 
-def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
-    """Cotangents of `jaxpr.invars` (Zero where none flowed) given cotangents of its outputs."""
+def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list, args: list | None = None) -> list:
+    """Cotangents of `jaxpr.invars` (Zero where none flowed) given cotangents of its outputs.
+
+    By default every input is linear. `args` may instead give a value for each non-linear
+    input and `UndefinedPrimal` for each linear one (control-flow and jit bodies mix both);
+    equations that depend on known values only are then evaluated forward first.
+    """
     known = dict(zip(jaxpr.constvars, consts))
     ct_env: dict[Var, object] = {}
+    eqns = jaxpr.eqns
+    if args is not None:
+        for v, a in zip(jaxpr.invars, args):
+            if type(a) is not UndefinedPrimal:
+                known[v] = a
+        eqns = _eval_known_eqns(jaxpr, known)
 
     def accumulate(v: Var, ct) -> None:
         prev = ct_env.get(v)
@@ -34,7 +45,7 @@ def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
         if type(v) is Var and type(ct) is not Zero and ct is not None and v not in known:
             accumulate(v, ct)
 
-    for eqn in reversed(jaxpr.eqns):
+    for eqn in reversed(eqns):
         if eqn.prim.multiple_results:
             cts = [ct_env.pop(v, None) for v in eqn.outvars]
             if all(c is None for c in cts):
@@ -71,3 +82,20 @@ def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
         ct = ct_env.pop(v, None)
         out.append(Zero(v.aval) if ct is None else ct)
     return out
+
+
+def _eval_known_eqns(jaxpr: Jaxpr, known: dict) -> list:
+    """Run the equations whose inputs are all known; return the rest (the linear ones)."""
+    from fgrad.core.primitive import bind
+
+    linear = []
+    for eqn in jaxpr.eqns:
+        if all(type(a) is Literal or a in known for a in eqn.invars):
+            ins = [a.val if type(a) is Literal else known[a] for a in eqn.invars]
+            out = bind(eqn.prim, *ins, **eqn.params)
+            outs = out if eqn.prim.multiple_results else [out]
+            for v, x in zip(eqn.outvars, outs):
+                known[v] = x
+        else:
+            linear.append(eqn)
+    return linear
