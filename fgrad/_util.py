@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -50,19 +52,27 @@ def unzip2(pairs: Iterable[tuple[Any, Any]]) -> tuple[list[Any], list[Any]]:
     return a, b
 
 
-_LIBRARY_PREFIXES = ("fgrad.", "compat.", "contextlib", "fgrad", "compat")
+_FGRAD_DIR = os.path.dirname(os.path.abspath(__file__))
+# The library's own files: fgrad's package and its sibling compat package. Paths, not imports:
+# fgrad never imports compat. contextlib's frames belong to `with` blocks inside the library.
+_LIBRARY_DIRS = (
+    _FGRAD_DIR + os.sep,
+    os.path.join(os.path.dirname(_FGRAD_DIR), "compat") + os.sep,
+    os.path.dirname(contextlib.__file__) + os.sep + "contextlib.py",
+)
 
 
 def user_frame() -> tuple[str, int, str] | None:
     """The innermost frame outside the library: where the user wrote the operation.
 
-    Equations and errors point there, so messages name the user's line, not ours.
+    Equations and errors point there, so messages name the user's line, not ours. This runs
+    once per staged equation, so it only compares file-name prefixes.
     """
     frame = sys._getframe(1)
+    lib = _LIBRARY_DIRS
     while frame is not None:
-        name = frame.f_globals.get("__name__", "")
-        if not (name.startswith(_LIBRARY_PREFIXES[:3]) or name in _LIBRARY_PREFIXES[3:]):
-            code = frame.f_code
+        code = frame.f_code
+        if not code.co_filename.startswith(lib):
             return (code.co_filename, frame.f_lineno, code.co_name)
         frame = frame.f_back
     return None
