@@ -16,6 +16,7 @@ from fgrad.core.markers import Zero
 from fgrad.interpreters.batching import vmap_flat
 from fgrad.interpreters.jvp import jvp_flat
 from fgrad.interpreters.partial_eval import linearize_flat
+from fgrad.interpreters.tape import tape_available, tape_vjp_flat
 from fgrad.interpreters.staging import StagingTrace, prune_consts, trace_to_jaxpr
 from fgrad.interpreters.transpose import backward_pass
 from fgrad.core.ir import dce_jaxpr
@@ -106,7 +107,15 @@ def _zeros_for(flat):
 
 
 def _vjp_core(fun_flat, flat_primals):
-    """Linearize, then return outputs and a pullback from output cotangents (a flat list)."""
+    """Linearize, then return outputs and a pullback from output cotangents (a flat list).
+
+    At the top level the tape (cached per-primitive linearizations) does the same job without
+    tracing every operation; under an outer transform the general linearize runs."""
+    if tape_available():
+        res = tape_vjp_flat(fun_flat, flat_primals)
+        if res is not None:
+            primals_out, tape_pullback = res
+            return primals_out, tape_pullback, _TapeInfo(flat_primals, primals_out)
     primals_out, lin = linearize_flat(fun_flat, flat_primals)
 
     def pullback(cts):
@@ -126,6 +135,19 @@ def _vjp_core(fun_flat, flat_primals):
         return out
 
     return primals_out, pullback, lin
+
+
+class _TapeInfo:
+    """What callers of _vjp_core read from a LinearFunction, for the tape path."""
+
+    __slots__ = ("in_avals", "out_avals", "out_zero")
+
+    def __init__(self, primals, outs):
+        self.in_avals = [
+            get_aval(p).strip_weak() if get_aval(p).dtype.kind in "fc" else None for p in primals
+        ]
+        self.out_avals = [get_aval(o).strip_weak() for o in outs]
+        self.out_zero = [False] * len(outs)
 
 
 def value_and_grad(

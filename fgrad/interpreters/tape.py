@@ -1,0 +1,267 @@
+"""Eager reverse mode: per-primitive linearizations, cached and replayed on a tape.
+
+`vjp` is linearize + transpose. At the top level (the parent trace is the eval trace, so every
+primal is a concrete array) that can be done one primitive at a time: for a primitive, its
+params, its input avals and which inputs carry tangents, the jvp rule is staged once and split
+by partial evaluation into
+
+    forward:  primals -> (outputs, residuals)          (the known part)
+    backward: (residuals, output cotangents) -> input cotangents   (the transposed linear part)
+
+and both are cached. Differentiating then costs one cached forward call per operation, a tape
+entry, and one backward call per entry: no per-operation tracing. The rules used are the
+primitives' own jvp and transpose rules; nothing here knows any derivative.
+
+Under an outer transform (grad of grad, vmap of grad) the tape is not used: the general
+linearize in partial_eval.py handles arbitrary parents.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from fgrad.core.avals import ShapedArray, get_aval, tangent_dtype
+from fgrad.core.ir import ClosedJaxpr, Var
+from fgrad.core.markers import Zero, zeros_like_aval
+from fgrad.core.primitive import bind
+from fgrad.core.trace import EVAL_TRACE, Trace, Tracer, current_trace, new_trace
+from fgrad.interpreters.jaxpr_transforms import jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
+from fgrad.interpreters.staging import trace_to_jaxpr
+
+__all__ = ["TapeTrace", "TapeTracer", "tape_vjp_flat", "tape_available"]
+
+
+class TapeTracer(Tracer):
+    """A concrete value that the tape tracks: `node` is where its cotangent is collected."""
+
+    __slots__ = ("value", "node", "index")
+
+    def __init__(self, trace: TapeTrace, value, node: int, index: int):
+        self._trace = trace
+        self.value = value
+        self.node = node
+        self.index = index
+
+    @property
+    def aval(self) -> ShapedArray:
+        return get_aval(self.value)
+
+    def concrete(self):
+        return self.value
+
+
+class _Entry:
+    """The cached linearization of one primitive application signature."""
+
+    __slots__ = ("fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple")
+
+    def __init__(self, fwd, bwd: ClosedJaxpr, n_out, out_nz, n_res, multiple):
+        self.fwd = fwd
+        self.bwd = bwd  # (residuals..., cotangents...) -> cotangents of the tracked inputs
+        self.bwd_run = _impl_runner(bwd)
+        self.n_out = n_out
+        self.out_nz = out_nz
+        self.n_res = n_res
+        self.multiple = multiple
+
+
+def _impl_runner(closed: ClosedJaxpr):
+    """Evaluate a small jaxpr by calling impls directly: the parent is the eval trace, so
+    dispatch through bind would only add cost."""
+    jaxpr, consts = closed.jaxpr, closed.consts
+    eqns = [(e.prim.impl, e.prim.multiple_results, e.invars, e.outvars, e.params) for e in jaxpr.eqns]
+    invars, outvars, constvars = jaxpr.invars, jaxpr.outvars, jaxpr.constvars
+
+    def run(*args):
+        env = dict(zip(constvars, consts))
+        env.update(zip(invars, args))
+        for impl, multiple, ins, outs, params in eqns:
+            out = impl(*[env[a] if type(a) is Var else a.val for a in ins], **params)
+            if multiple:
+                env.update(zip(outs, out))
+            else:
+                env[outs[0]] = out
+        return [env[a] if type(a) is Var else a.val for a in outvars]
+
+    return run
+
+
+_CACHE: OrderedDict = OrderedDict()  # memo only: a pure function of its key (see tape_entry)
+_CACHE_SIZE = 4096
+
+
+def _params_key(params):
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+def tape_entry(prim, params, avals, nonzero) -> _Entry | None:
+    """The cached forward/backward pair for a primitive signature (None: not cacheable)."""
+    pkey = _params_key(params)
+    if pkey is None:
+        return None
+    key = (prim, pkey, avals, nonzero)
+    entry = _CACHE.get(key)
+    if entry is None:
+        entry = _build_entry(prim, params, avals, nonzero)
+        _CACHE[key] = entry
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return entry
+
+
+def _build_entry(prim, params, avals, nonzero) -> _Entry:
+    in_avals = [ShapedArray(s, d, w) for s, d, w in avals]
+    multiple = prim.multiple_results
+
+    def one(*xs):
+        out = bind(prim, *xs, **params)
+        return list(out) if multiple else [out]
+
+    with new_trace(_TopLevel()):
+        closed = trace_to_jaxpr(one, in_avals, dce=False)
+        n_out = len(closed.out_avals)
+        jv, out_nz = jvp_jaxpr(closed, list(nonzero), instantiate=False)
+        n_tan_in = sum(nonzero)
+        unknowns = [False] * len(in_avals) + [True] * n_tan_in
+        inst = [False] * n_out + [True] * sum(out_nz)
+        known, unknown, _, n_res = partial_eval_jaxpr(jv, unknowns, instantiate=inst)
+        bwd = transpose_jaxpr(unknown, [False] * n_res + [True] * n_tan_in)
+    return _Entry(_impl_runner(known), bwd, n_out, out_nz, n_res, multiple)
+
+
+class _TopLevel(Trace):
+    """Stages cache entries from a clean slate, whatever trace is current."""
+
+    __slots__ = ()
+
+    def __init__(self):
+        super().__init__(None, "eval")
+
+    def process_primitive(self, prim, args, params):
+        return EVAL_TRACE.process_primitive(prim, args, params)
+
+
+class TapeTrace(Trace):
+    __slots__ = ("nodes",)
+
+    def __init__(self, parent: Trace):
+        super().__init__(parent, "grad (tape)")
+        # node i: (bwd, residuals, input (node, index) pairs of the tangent-carrying inputs,
+        # output avals) ; inputs of the traced function are nodes without a backward.
+        self.nodes: list = []
+
+    def new_input(self, value) -> TapeTracer:
+        self.nodes.append(None)
+        return TapeTracer(self, value, len(self.nodes) - 1, 0)
+
+    def process_primitive(self, prim, args, params):
+        vals, srcs, avals, nonzero = [], [], [], []
+        tracked = False
+        for x in args:
+            if type(x) is TapeTracer and x._trace is self:
+                v = x.value
+                vals.append(v)
+                srcs.append((x.node, x.index))
+                nonzero.append(True)
+                tracked = True
+            else:
+                if isinstance(x, Tracer):
+                    self.check_foreign(x)
+                v = x
+                vals.append(v)
+                nonzero.append(False)
+            a = get_aval(v)
+            avals.append((a.shape, a.dtype, a.weak_type))
+        if not tracked:
+            return self.parent.process_primitive(prim, vals, params)
+        entry = tape_entry(prim, params, tuple(avals), tuple(nonzero))
+        if entry is None:
+            raise _Uncacheable(prim)
+        res = entry.fwd(*vals)
+        n_out = entry.n_out
+        outs, residuals = res[:n_out], res[n_out:]
+        node = len(self.nodes)
+        self.nodes.append((entry, residuals, srcs))
+        wrapped = [
+            TapeTracer(self, o, node, k) if nz else o
+            for k, (o, nz) in enumerate(zip(outs, entry.out_nz))
+        ]
+        return wrapped if entry.multiple else wrapped[0]
+
+
+class _Uncacheable(Exception):
+    def __init__(self, prim):
+        super().__init__(prim.name)
+
+
+def tape_available() -> bool:
+    return current_trace() is EVAL_TRACE
+
+
+def tape_vjp_flat(f, primals):
+    """(primals_out, pullback) for `f` at concrete `primals`, or None when the tape cannot be
+    used (a primitive with unhashable params); the caller then uses general linearize."""
+    trace = TapeTrace(EVAL_TRACE)
+    ins = []
+    for p in primals:
+        if tangent_dtype(get_aval(p).dtype) is None:
+            ins.append(p)
+        else:
+            ins.append(trace.new_input(p))
+    try:
+        with new_trace(trace):
+            outs = f(*ins)
+    except _Uncacheable:
+        return None
+    out_nodes, primals_out = [], []
+    for o in outs:
+        if type(o) is TapeTracer and o._trace is trace:
+            out_nodes.append((o.node, o.index))
+            primals_out.append(o.value)
+        else:
+            out_nodes.append(None)
+            primals_out.append(o)
+    nodes = trace.nodes
+    in_nodes = [i.node if type(i) is TapeTracer else None for i in ins]
+
+    def pullback(cts):
+        return _backward(nodes, out_nodes, in_nodes, cts)
+
+    return primals_out, pullback
+
+
+def _backward(nodes, out_nodes, in_nodes, cts):
+    from fgrad.prims.arith import add_any
+
+    eager = current_trace() is EVAL_TRACE
+    acc: dict[int, dict] = {}
+
+    def push(src, ct):
+        node, k = src
+        slot = acc.get(node)
+        if slot is None:
+            slot = acc[node] = {}
+        prev = slot.get(k)
+        slot[k] = ct if prev is None else add_any(prev, ct)
+
+    for src, ct in zip(out_nodes, cts):
+        if src is not None and ct is not None and type(ct) is not Zero:
+            push(src, ct)
+    for i in range(len(nodes) - 1, -1, -1):
+        node = nodes[i]
+        if node is None or i not in acc:
+            continue
+        slot = acc.pop(i)
+        entry, residuals, srcs = node
+        out_avals = entry.bwd.in_avals[entry.n_res :]
+        live = (k for k, nz in enumerate(entry.out_nz) if nz)
+        cts_in = [slot[k] if k in slot else zeros_like_aval(a) for k, a in zip(live, out_avals)]
+        run = entry.bwd_run if eager else entry.bwd
+        for src, c in zip(srcs, run(*residuals, *cts_in)):
+            push(src, c)
+    return [None if n is None else acc.get(n, {}).get(0) for n in in_nodes]
