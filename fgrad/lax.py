@@ -26,6 +26,7 @@ from fgrad.prims.arith import (
 from fgrad.prims.dot import dot_general
 from fgrad.prims.elementwise import (
     abs,
+    atan,
     ceil,
     cos,
     exp,
@@ -44,7 +45,15 @@ from fgrad.prims.elementwise import (
     tanh,
 )
 from fgrad.prims.indexing import gather, scatter_add
-from fgrad.prims.reduce import argmax, argmin, cumsum, reduce_max, reduce_min, reduce_sum
+from fgrad.prims.reduce import (
+    argmax,
+    argmin,
+    cumsum,
+    reduce_max,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+)
 from fgrad.prims.shape import (
     broadcast_in_dim,
     concatenate,
@@ -58,11 +67,11 @@ from fgrad.prims.shape import (
 )
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "broadcast_in_dim", "ceil", "concatenate",
+    "abs", "add", "argmax", "argmin", "atan", "broadcast_in_dim", "ceil", "concatenate",
     "convert_element_type", "cos", "cumsum", "div", "dot_general", "eq", "exp", "expand_dims",
     "expm1", "floor", "gather", "ge", "gt", "integer_pow", "le", "log", "log1p", "logistic",
     "lt", "max", "min", "mul", "ne", "neg", "pad", "pow", "reduce_max", "reduce_min",
-    "reduce_sum", "rem", "reshape", "rev", "round_toward_zero", "rsqrt", "scatter_add",
-    "select", "sign", "sin", "slice", "sqrt", "squeeze", "stop_gradient", "sub", "tan", "tanh",
-    "transpose",
+    "reduce_prod", "reduce_sum", "rem", "reshape", "rev", "round_toward_zero", "rsqrt",
+    "scatter_add", "select", "sign", "sin", "slice", "sqrt", "squeeze", "stop_gradient", "sub",
+    "tan", "tanh", "transpose",
 ]

@@ -15,7 +15,7 @@ __all__ = [
     "log_p", "log", "log1p_p", "log1p", "expm1_p", "expm1", "logistic_p", "logistic",
     "sqrt_p", "sqrt", "rsqrt_p", "rsqrt", "abs_p", "abs", "sign_p", "sign",
     "integer_pow_p", "integer_pow", "floor_p", "floor", "ceil_p", "ceil",
-    "round_toward_zero_p", "round_toward_zero",
+    "round_toward_zero_p", "round_toward_zero", "atan_p", "atan",
 ]
 
 
@@ -57,6 +57,15 @@ defjvp(tanh_p, lambda g, ans, x: mul(g, sub(_one(ans), mul(ans, ans))))
 
 def tanh(x):
     return bind(tanh_p, x)
+
+
+# d atan(x) = dx / (1 + x^2)   (numpy's arcsin and arccos are composites of it)
+atan_p = unary_op("atan", np.arctan)
+defjvp(atan_p, lambda g, ans, x: div(g, add(_one(x), mul(x, x))))
+
+
+def atan(x):
+    return bind(atan_p, x)
 
 
 # d exp(x) = exp(x) dx

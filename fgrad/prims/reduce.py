@@ -9,11 +9,12 @@ from fgrad.core.markers import Zero
 from fgrad.core.primitive import Primitive, bind
 from fgrad.prims.arith import convert_element_type, div, eq, mul
 from fgrad.prims.base import def_zero_jvp, deflinear, zero_tangent
-from fgrad.prims.shape import bdim_to_front, broadcast_in_dim, rev
+from fgrad.prims.shape import bdim_to_front, broadcast_in_dim, pad, reshape, rev, slice, transpose
 
 __all__ = [
     "reduce_sum_p", "reduce_sum", "reduce_max_p", "reduce_max", "reduce_min_p", "reduce_min",
-    "argmax_p", "argmax", "argmin_p", "argmin", "cumsum_p", "cumsum",
+    "argmax_p", "argmax", "argmin_p", "argmin", "cumsum_p", "cumsum", "reduce_prod_p",
+    "reduce_prod",
 ]
 
 
@@ -91,6 +92,63 @@ reduce_min_p.def_batch(_reducer_batch(reduce_min_p))
 def reduce_min(x, axes):
     axes = tuple(sorted(int(a) for a in axes))
     return bind(reduce_min_p, x, axes=axes) if axes else x
+
+
+# d prod(x) = sum_i (prod_{j != i} x_j) dx_i. The products of the others come from prefix and
+# suffix products (scans of mul), never from prod(x) / x_i, so entries equal to zero get exact
+# derivatives; the scans are traceable, so the rule differentiates again.
+reduce_prod_p = Primitive("reduce_prod")
+reduce_prod_p.def_impl(lambda x, *, axes: np.prod(x, axis=axes, dtype=np.asarray(x).dtype))
+reduce_prod_p.def_abstract_eval(lambda x, *, axes: _reduced_aval(x, axes))
+
+
+def _shift_in_ones(y, k: int):
+    """y shifted right by k along its last axis, with ones entering on the left."""
+    shape = get_aval(y).shape
+    nd = len(shape)
+    kept = slice(y, (0,) * nd, shape[:-1] + (shape[-1] - k,))
+    one = np.ones((), get_aval(y).dtype)
+    return pad(kept, one, ((0, 0, 0),) * (nd - 1) + ((k, 0, 0),))
+
+
+def _exclusive_cumprod(y):
+    """out[..., i] = prod(y[..., :i]) by Hillis-Steele doubling: log2(n) multiplications."""
+    n = get_aval(y).shape[-1]
+    k = 1
+    while k < n:
+        y = mul(y, _shift_in_ones(y, k))
+        k *= 2
+    return _shift_in_ones(y, 1)
+
+
+def _prod_of_others(x, axes):
+    """For each entry of x, the product of the other entries that share its reduction."""
+    shape = get_aval(x).shape
+    kept = [i for i in range(len(shape)) if i not in axes]
+    perm = tuple(kept) + tuple(axes)
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    if n == 0:
+        return x
+    flat = reshape(transpose(x, perm), tuple(shape[i] for i in kept) + (n,))
+    last = (len(kept),)
+    others = mul(_exclusive_cumprod(flat), rev(_exclusive_cumprod(rev(flat, last)), last))
+    back = reshape(others, tuple(shape[i] for i in perm))
+    return transpose(back, tuple(int(i) for i in np.argsort(perm)))
+
+
+@reduce_prod_p.def_jvp
+def _reduce_prod_jvp(primals, tangents, *, axes):
+    (x,), (t,) = primals, tangents
+    ans = bind(reduce_prod_p, x, axes=axes)
+    return ans, reduce_sum(mul(t, _prod_of_others(x, axes)), axes)
+
+
+reduce_prod_p.def_batch(_reducer_batch(reduce_prod_p))
+
+
+def reduce_prod(x, axes):
+    axes = tuple(sorted(int(a) for a in axes))
+    return bind(reduce_prod_p, x, axes=axes) if axes else x
 
 
 # argmax / argmin along one axis: integer results, no derivative
