@@ -1,0 +1,163 @@
+"""Numpy's broadcasting and dtype promotion, made explicit for strict primitives.
+
+Primitives accept only equal shapes and equal dtypes, so every fgrad.numpy function first asks
+numpy itself which dtypes its ufunc loop would use (`ufunc.resolve_dtypes` on static dtypes,
+with Python's `int`/`float`/`complex` standing in for weak values, which is NEP 50), then
+inserts `convert_element_type` and `broadcast_in_dim` where needed. Asking numpy, rather than
+keeping our own promotion table, makes concrete results match numpy's dtypes by construction.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from fgrad import prims
+from fgrad.core.avals import ShapedArray, get_aval
+from fgrad.core.trace import Tracer
+
+__all__ = [
+    "asarray_operand",
+    "aval_of",
+    "cast",
+    "broadcast_shapes",
+    "broadcast_to_shape",
+    "ufunc_operands",
+    "ufunc_dtypes",
+    "result_type",
+    "weak_standin",
+    "normalize_axis_index",
+    "normalize_axis_tuple",
+    "reduction_axes",
+    "is_traced",
+]
+
+_PY_SCALARS = (bool, int, float, complex)
+_WEAK_TYPES = {"i": int, "u": int, "f": float, "c": complex}
+_WEAK_VALUES = {"i": 0, "u": 0, "f": 0.0, "c": 0j}
+
+
+def is_traced(x) -> bool:
+    return isinstance(x, Tracer)
+
+
+def asarray_operand(x):
+    """An operand for a primitive: arrays, tracers and scalars pass through (a Python scalar
+    keeps its weak type); sequences become arrays (stacking any tracers inside them)."""
+    if isinstance(x, (np.ndarray, np.generic, Tracer, *_PY_SCALARS)):
+        return x
+    if isinstance(x, (list, tuple)):
+        from fgrad.numpy._creation import asarray
+
+        return asarray(x)
+    if hasattr(x, "__array__"):
+        return np.asarray(x)
+    raise TypeError(
+        f"fgrad.numpy cannot use a value of type {type(x).__name__} as an array: {x!r:.80}. "
+        "Pass numpy arrays, Python numbers, lists of them, or fgrad traced values."
+    )
+
+
+def aval_of(x) -> ShapedArray:
+    return get_aval(x)
+
+
+def weak_standin(aval: ShapedArray, *, as_value: bool = False):
+    """What numpy should see for this operand when resolving dtypes: the dtype, or for a weak
+    (Python scalar) value the Python type (for `resolve_dtypes`) or a value (for
+    `result_type`), so that it does not upcast the other operands."""
+    if aval.weak_type and aval.dtype.kind in _WEAK_TYPES:
+        return (_WEAK_VALUES if as_value else _WEAK_TYPES)[aval.dtype.kind]
+    return aval.dtype
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve(ufunc: np.ufunc, keys: tuple) -> tuple:
+    standins = tuple(
+        (_WEAK_TYPES[d.kind] if weak and d.kind in _WEAK_TYPES else d) for d, weak in keys
+    )
+    return ufunc.resolve_dtypes(standins + (None,) * ufunc.nout)
+
+
+def ufunc_dtypes(ufunc: np.ufunc, avals) -> tuple:
+    """(input dtypes..., output dtypes...) of numpy's loop for these operands. Raises numpy's
+    own error for unsupported combinations (e.g. `-` on bools)."""
+    return _resolve(ufunc, tuple((a.dtype, a.weak_type) for a in avals))
+
+
+def cast(x, dtype):
+    """x converted to `dtype`. Static scalars are converted here (no equation is recorded);
+    a value already of that dtype is returned as is, keeping its weak type."""
+    dtype = np.dtype(dtype)
+    aval = get_aval(x)
+    if aval.dtype == dtype:
+        return x
+    if isinstance(x, (*_PY_SCALARS, np.generic)):
+        if dtype.kind not in "c" and isinstance(x, (complex, np.complexfloating)):
+            x = x.real
+        return dtype.type(x)
+    return prims.convert_element_type(x, dtype)
+
+
+def broadcast_shapes(*shapes) -> tuple[int, ...]:
+    """Numpy's broadcast of static shapes (numpy's own error message on mismatch)."""
+    if len(shapes) == 1:
+        return tuple(shapes[0])
+    first = shapes[0]
+    if all(s == first for s in shapes[1:]):
+        return tuple(first)
+    return tuple(np.broadcast_shapes(*shapes))
+
+
+def broadcast_to_shape(x, shape):
+    """x broadcast to `shape` by numpy's rules (axes aligned on the right)."""
+    shape = tuple(shape)
+    aval = get_aval(x)
+    if aval.shape == shape:
+        return x
+    if isinstance(x, (*_PY_SCALARS, np.generic)):
+        x = np.asarray(x, aval.dtype)
+    nd, out_nd = len(aval.shape), len(shape)
+    if nd > out_nd or any(
+        s not in (1, shape[out_nd - nd + i]) for i, s in enumerate(aval.shape)
+    ):
+        raise ValueError(
+            f"operands could not be broadcast together: cannot broadcast an array of shape "
+            f"{aval.shape} to shape {shape}"
+        )
+    return prims.broadcast_in_dim(x, shape, tuple(range(out_nd - nd, out_nd)))
+
+
+def ufunc_operands(ufunc: np.ufunc, *xs):
+    """Operands converted to the dtypes numpy's `ufunc` loop would use and broadcast to a
+    common shape. Returns (operands, output dtype)."""
+    xs = [asarray_operand(x) for x in xs]
+    avals = [get_aval(x) for x in xs]
+    dtypes = ufunc_dtypes(ufunc, avals)
+    shape = broadcast_shapes(*[a.shape for a in avals])
+    out = [broadcast_to_shape(cast(x, d), shape) for x, d in zip(xs, dtypes)]
+    return out, dtypes[len(xs)]
+
+
+def result_type(*arrays_and_dtypes) -> np.dtype:
+    """numpy.result_type, accepting traced values (weak ones count as Python scalars)."""
+    args = []
+    for a in arrays_and_dtypes:
+        if isinstance(a, (np.dtype, type, str)) and not isinstance(a, Tracer):
+            args.append(a)
+        elif isinstance(a, (*_PY_SCALARS, np.ndarray, np.generic)):
+            args.append(a)
+        else:
+            args.append(weak_standin(get_aval(asarray_operand(a)), as_value=True))
+    return np.result_type(*args)
+
+
+def reduction_axes(axis, ndim: int) -> tuple[int, ...]:
+    """Sorted non-negative axes for numpy's `axis=None | int | tuple` (numpy's AxisError)."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, Tracer):
+        axis = axis.__index__()
+    return tuple(sorted(normalize_axis_tuple(axis, ndim)))
