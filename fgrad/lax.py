@@ -1,8 +1,9 @@
 """fgrad.lax: the primitives' wrappers (strict shapes and dtypes, like jax.lax).
 
-Control flow (cond, while_loop, fori_loop, scan) is added here by fgrad.control_flow.
+Control flow (cond, switch, while_loop, fori_loop, scan, map) comes from fgrad.control_flow.
 """
 
+from fgrad.control_flow import cond, fori_loop, map, scan, switch, while_loop
 from fgrad.prims.arith import (
     add,
     convert_element_type,
@@ -74,4 +75,5 @@ __all__ = [
     "reduce_prod", "reduce_sum", "rem", "reshape", "rev", "round_toward_zero", "rsqrt",
     "scatter_add", "select", "sign", "sin", "slice", "sqrt", "squeeze", "stop_gradient", "sub",
     "tan", "tanh", "transpose",
+    "cond", "fori_loop", "map", "scan", "switch", "while_loop",
 ]
