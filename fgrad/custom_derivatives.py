@@ -1,0 +1,624 @@
+"""custom_jvp and custom_vjp: functions whose derivative the user writes.
+
+Each call binds one higher-order primitive whose params hold the function staged as a jaxpr
+(so staging, batching and evaluation need nothing from the user) and the user's rule wrapped
+to work on flat lists. Only differentiation reads the rule:
+
+- `custom_jvp_call`'s jvp rule calls the user's JVP rule instead of differentiating the body.
+  Reverse mode needs nothing more: linearize stages the rule's tangent computation, which is
+  linear, and transposition runs it backwards.
+- `custom_vjp_call`'s jvp rule runs the user's fwd for the residuals and emits the output
+  tangent through `custom_lin`, a linear primitive whose transpose is the user's bwd. So
+  grad/vjp use bwd, and forward mode (jvp of custom_lin evaluated on numbers) is an error, as
+  in JAX.
+
+Under vmap both rules are batched as well: every batched rule moves (or broadcasts) its
+operands' batch axis to the front, so the user's functions only ever see per-member values
+through the ordinary batching interpreter.
+
+Limitation: the user's rules are Python callables read lazily; a rule that closes over a
+tracer of a transform applied outside the custom function (rather than receiving it as an
+argument) cannot be batched or differentiated with respect to it, and the call raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+from fgrad._util import FGradError
+from fgrad.control_flow.common import fun_name, run_concrete, stage
+from fgrad.core.avals import ShapedArray, get_aval
+from fgrad.core.markers import Zero, is_undefined, zeros_like_aval
+from fgrad.core.primitive import Primitive, bind
+from fgrad.core.trace import EVAL_TRACE, Tracer, current_trace
+from fgrad.interpreters.batching import batch_flat, move_bdim
+from fgrad.interpreters.jaxpr_transforms import batch_jaxpr
+from fgrad.prims.arith import add, convert_element_type
+from fgrad.prims.shape import bdim_to_front, broadcast_batch
+from fgrad.tree_util import PyTreeDef, tree_flatten, tree_leaves, tree_map, tree_unflatten
+
+__all__ = [
+    "custom_jvp",
+    "custom_vjp",
+    "custom_jvp_call_p",
+    "custom_vjp_call_p",
+    "custom_lin_p",
+    "CustomRuleError",
+]
+
+
+class CustomRuleError(FGradError, TypeError):
+    pass
+
+
+def _inexact(aval: ShapedArray) -> bool:
+    return aval.dtype.kind in "fc"
+
+
+def _zeros(aval: ShapedArray):
+    return zeros_like_aval(aval.strip_weak())
+
+
+def _all_batched(args, dims, size):
+    """Every operand with its batch axis at 0 (unbatched ones broadcast): the batched rules
+    then need no bookkeeping of which values are batched."""
+    return [broadcast_batch(a, size) if d is None else bdim_to_front(a, d)
+            for a, d in zip(args, dims)]
+
+
+def _axis_size(args, dims) -> int:
+    return next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+
+
+def _closure_error(kind: str, name: str) -> CustomRuleError:
+    return CustomRuleError(
+        f"The {kind} function {name} closes over a value that is being differentiated (a "
+        "tracer of an enclosing transform). Its custom rule cannot see that dependence, so "
+        "the derivative would be wrong. Pass the value as an explicit argument instead."
+    )
+
+
+# ----- custom_jvp ---------------------------------------------------------------------------
+
+# custom_jvp_call(*consts, *xs) = call_jaxpr(*consts, *xs); d custom_jvp_call = the user's rule
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+
+
+@custom_jvp_call_p.def_impl
+def _custom_jvp_call_impl(*args, call_jaxpr, jvp, num_consts):
+    return run_concrete(call_jaxpr, args)
+
+
+@custom_jvp_call_p.def_abstract_eval
+def _custom_jvp_call_abstract(*avals, call_jaxpr, jvp, num_consts):
+    return list(call_jaxpr.out_avals)
+
+
+@custom_jvp_call_p.def_jvp
+def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
+    if any(type(t) is not Zero for t in tangents[:num_consts]):
+        raise _closure_error("custom_jvp", jvp.fun_name)
+    xs = list(primals[num_consts:])
+    ts = [_zeros(t.aval) if type(t) is Zero else t for t in tangents[num_consts:]]
+    outs, t_outs = jvp(xs, ts)
+    return outs, [t if _inexact(get_aval(o)) else Zero.from_value(o)
+                  for o, t in zip(outs, t_outs)]
+
+
+@custom_jvp_call_p.def_batch
+def _custom_jvp_call_batch(args, dims, *, call_jaxpr, jvp, num_consts):
+    size = _axis_size(args, dims)
+    moved = _all_batched(args, dims, size)
+    call_b, _ = batch_jaxpr(call_jaxpr, size, [True] * len(args), True)
+    outs = bind(custom_jvp_call_p, *moved, call_jaxpr=call_b, jvp=_BatchedJVP(jvp, size),
+                num_consts=num_consts)
+    return outs, [0] * len(outs)
+
+
+class _FlatJVP:
+    """The user's JVP rule on flat lists, checking what it returns against the function."""
+
+    def __init__(self, owner: custom_jvp, nondiff: dict, in_tree: PyTreeDef,
+                 out_tree: PyTreeDef, out_avals: Sequence[ShapedArray]):
+        self.owner = owner
+        self.nondiff = nondiff
+        self.in_tree = in_tree
+        self.out_tree = out_tree
+        self.out_avals = list(out_avals)
+        self.__name__ = fun_name(owner.jvp)
+        self.fun_name = fun_name(owner.fun)
+
+    def __call__(self, primals: list, tangents: list):
+        rule, name = self.owner.jvp, self.__name__
+        p_args = tree_unflatten(self.in_tree, primals)
+        t_args = tree_unflatten(self.in_tree, tangents)
+        nd = [self.nondiff[i] for i in sorted(self.nondiff)]
+        out = rule(*nd, tuple(p_args), tuple(t_args))
+        where = f"Custom JVP rule {name} for function {self.fun_name}"
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise CustomRuleError(
+                f"{where} must produce a pair (list or tuple of length two) representing "
+                f"primal and tangent outputs, but got {_describe(out)}."
+            )
+        p_flat, p_tree = tree_flatten(out[0])
+        t_flat, t_tree = tree_flatten(out[1])
+        if p_tree != self.out_tree:
+            raise CustomRuleError(
+                f"{where} must produce primal outputs with the same container (pytree) "
+                f"structure as the function's output: the function returns {self.out_tree} "
+                f"but the rule's primal output is {p_tree}."
+            )
+        if t_tree != p_tree:
+            raise CustomRuleError(
+                f"{where} must produce primal and tangent outputs with equal container "
+                f"(pytree) structures, but got {p_tree} and {t_tree} respectively."
+            )
+        for i, (p, a) in enumerate(zip(p_flat, self.out_avals)):
+            pa = get_aval(p)
+            if (pa.shape, pa.dtype) != (a.shape, a.dtype):
+                raise CustomRuleError(
+                    f"{where} must produce primal outputs with the same shapes and dtypes as "
+                    f"the function: output {i} of {self.fun_name} is {a.str_short()} but the "
+                    f"rule returned {pa.str_short()}."
+                )
+        return p_flat, [_match_tangent(where, i, t, a)
+                        for i, (t, a) in enumerate(zip(t_flat, self.out_avals))]
+
+
+def _match_tangent(where: str, i: int, t, aval: ShapedArray):
+    ta = get_aval(t)
+    if ta.shape != aval.shape or (ta.dtype != aval.dtype and not ta.weak_type
+                                  and _inexact(aval)):
+        raise CustomRuleError(
+            f"{where} must produce primal and tangent outputs with corresponding shapes and "
+            f"dtypes, but output {i} has primal {aval.str_short()} and tangent "
+            f"{ta.str_short()}."
+        )
+    if _inexact(aval) and (ta.dtype != aval.dtype or ta.weak_type):
+        return convert_element_type(t, aval.dtype)
+    return t
+
+
+def _describe(x) -> str:
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of length {len(x)}"
+    return f"a value of type {type(x).__name__}"
+
+
+class _BatchedJVP:
+    """A JVP rule applied to batched primals and tangents (batch axis 0 on every one)."""
+
+    def __init__(self, inner, size: int):
+        self.inner = inner
+        self.size = size
+        self.__name__ = inner.__name__
+        self.fun_name = inner.fun_name
+
+    def __call__(self, primals: list, tangents: list):
+        n = len(primals)
+        box = []
+
+        def f(*xs):
+            outs, t_outs = self.inner(list(xs[:n]), list(xs[n:]))
+            box.append(len(outs))
+            return list(outs) + list(t_outs)
+
+        vals, dims = batch_flat(f, primals + tangents, [0] * (2 * n), self.size)
+        moved = [move_bdim(v, d, 0, self.size) for v, d in zip(vals, dims)]
+        return moved[:box[0]], moved[box[0]:]
+
+
+class custom_jvp:
+    """A function with a user-defined JVP rule, like jax.custom_jvp.
+
+        @custom_jvp
+        def f(x): ...
+
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            (x,), (t,) = primals, tangents
+            return f(x), ...
+
+    With `nondiff_argnums`, those arguments (static values such as functions or Python
+    numbers, not arrays to differentiate) are passed to the rule first:
+    `f_jvp(*nondiff_args, primals, tangents)`.
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp: Callable | None = None
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        if symbolic_zeros:
+            raise NotImplementedError("custom_jvp.defjvp(symbolic_zeros=True) is not supported")
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, `jvp_i(t_i, primal_out, *primals)`; None marks an argument
+        with no derivative. The output tangent is their sum."""
+        if self.nondiff_argnums:
+            raise TypeError("custom_jvp.defjvps cannot be used with nondiff_argnums; use defjvp")
+
+        def jvp(primals, tangents):
+            ans = self(*primals)
+            out = None
+            for rule, t in zip(jvps, tangents):
+                if rule is None:
+                    continue
+                c = rule(t, ans, *primals)
+                out = c if out is None else tree_map(add, out, c)
+            if out is None:
+                out = tree_map(lambda a: _zeros(get_aval(a)), ans)
+            return ans, out
+
+        jvp.__name__ = jvp.__qualname__ = f"defjvps of {fun_name(self.fun)}"
+        self.defjvp(jvp)
+
+    def __call__(self, *args, **kwargs):
+        name = fun_name(self.fun)
+        if self.jvp is None:
+            raise AttributeError(
+                f"No JVP defined for custom_jvp function {name} using defjvp."
+            )
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        nondiff, diff = _split_nondiff(args, self.nondiff_argnums, "custom_jvp", name)
+        flat, in_tree = tree_flatten(tuple(diff))
+        if _eager(flat):
+            return self.fun(*args)
+        avals = _arg_avals(flat, "custom_jvp", name)
+        j, consts, out_tree = stage(
+            lambda *d: self.fun(*_merge(nondiff, d)), in_tree, avals,
+            f"staging (custom_jvp function {name})")
+        rule = _FlatJVP(self, nondiff, in_tree, out_tree, j.out_avals)
+        outs = bind(custom_jvp_call_p, *consts, *flat, call_jaxpr=j, jvp=rule,
+                    num_consts=len(consts))
+        return tree_unflatten(out_tree, outs)
+
+
+# ----- custom_vjp ---------------------------------------------------------------------------
+
+# custom_vjp_call(*consts, *xs) = call_jaxpr(*consts, *xs); d custom_vjp_call = custom_lin
+# applied to fwd's residuals and the input tangents
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+
+
+@custom_vjp_call_p.def_impl
+def _custom_vjp_call_impl(*args, call_jaxpr, fwd, num_consts):
+    return run_concrete(call_jaxpr, args)
+
+
+@custom_vjp_call_p.def_abstract_eval
+def _custom_vjp_call_abstract(*avals, call_jaxpr, fwd, num_consts):
+    return list(call_jaxpr.out_avals)
+
+
+@custom_vjp_call_p.def_jvp
+def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, num_consts):
+    if any(type(t) is not Zero for t in tangents[:num_consts]):
+        raise _closure_error("custom_vjp", fwd.fun_name)
+    outs, res, bwd = fwd(list(primals[num_consts:]))
+    ts = [_zeros(t.aval) if type(t) is Zero else t for t in tangents[num_consts:]]
+    out_avals = tuple(get_aval(o).strip_weak() for o in outs)
+    t_outs = bind(custom_lin_p, *res, *ts, num_res=len(res), bwd=bwd, out_avals=out_avals)
+    return outs, [t if _inexact(a) else Zero(a) for t, a in zip(t_outs, out_avals)]
+
+
+@custom_vjp_call_p.def_batch
+def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, num_consts):
+    size = _axis_size(args, dims)
+    moved = _all_batched(args, dims, size)
+    call_b, _ = batch_jaxpr(call_jaxpr, size, [True] * len(args), True)
+    outs = bind(custom_vjp_call_p, *moved, call_jaxpr=call_b, fwd=_BatchedFwd(fwd, size),
+                num_consts=num_consts)
+    return outs, [0] * len(outs)
+
+
+# custom_lin(*res, *ts): the linear map whose transpose is the user's bwd at the residuals
+custom_lin_p = Primitive("custom_lin", multiple_results=True)
+
+
+@custom_lin_p.def_impl
+def _custom_lin_impl(*args, num_res, bwd, out_avals):
+    raise CustomRuleError(
+        f"can't apply forward-mode autodiff (jvp) to a custom_vjp function ({bwd.fun_name}). "
+        "A custom_vjp defines reverse mode only: use grad/vjp/jacrev, or define the function "
+        "with custom_jvp to support forward mode."
+    )
+
+
+@custom_lin_p.def_abstract_eval
+def _custom_lin_abstract(*avals, num_res, bwd, out_avals):
+    return list(out_avals)
+
+
+@custom_lin_p.def_transpose
+def _custom_lin_transpose(cts, *args, num_res, bwd, out_avals):
+    res, lin = args[:num_res], args[num_res:]
+    cts = [_zeros(a) if type(c) is Zero else c for c, a in zip(cts, out_avals)]
+    cts_in = bwd(list(res), cts)
+    return [None] * num_res + [c if is_undefined(x) else None for x, c in zip(lin, cts_in)]
+
+
+@custom_lin_p.def_batch
+def _custom_lin_batch(args, dims, *, num_res, bwd, out_avals):
+    size = _axis_size(args, dims)
+    moved = _all_batched(args, dims, size)
+    avals = tuple(ShapedArray((size,) + a.shape, a.dtype) for a in out_avals)
+    outs = bind(custom_lin_p, *moved, num_res=num_res, bwd=_BatchedBwd(bwd, size, num_res),
+                out_avals=avals)
+    return outs, [0] * len(outs)
+
+
+class _FlatFwd:
+    """The user's fwd on flat lists: returns (outputs, residuals, the matching bwd)."""
+
+    def __init__(self, owner: custom_vjp, nondiff: dict, in_tree: PyTreeDef,
+                 out_tree: PyTreeDef, out_avals, in_avals):
+        self.owner = owner
+        self.nondiff = nondiff
+        self.in_tree = in_tree
+        self.out_tree = out_tree
+        self.out_avals = list(out_avals)
+        self.in_avals = list(in_avals)
+        self.__name__ = fun_name(owner.fwd)
+        self.fun_name = fun_name(owner.fun)
+
+    def __call__(self, primals: list):
+        args = _merge(self.nondiff, tree_unflatten(self.in_tree, primals))
+        out = self.owner.fwd(*args)
+        where = f"Custom VJP fwd rule {self.__name__} for function {self.fun_name}"
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise CustomRuleError(
+                f"{where} must produce a pair (list or tuple of length two) where the first "
+                f"element is the primal output (the output of {self.fun_name}) and the second "
+                f"the residuals for the backward pass, but got {_describe(out)}."
+            )
+        o_flat, o_tree = tree_flatten(out[0])
+        if o_tree != self.out_tree:
+            raise CustomRuleError(
+                f"{where} must produce a primal output with the same container (pytree) "
+                f"structure as {self.fun_name}'s output: the function returns {self.out_tree} "
+                f"but fwd returned {o_tree}."
+            )
+        for i, (o, a) in enumerate(zip(o_flat, self.out_avals)):
+            oa = get_aval(o)
+            if (oa.shape, oa.dtype) != (a.shape, a.dtype):
+                raise CustomRuleError(
+                    f"{where} must produce primal outputs with the same shapes and dtypes as "
+                    f"the function: output {i} of {self.fun_name} is {a.str_short()} but fwd "
+                    f"returned {oa.str_short()}."
+                )
+        r_flat, r_tree = tree_flatten(out[1])
+        for r in r_flat:
+            try:
+                get_aval(r)
+            except TypeError as e:
+                raise CustomRuleError(
+                    f"{where} returned a residual that is not an array: {e}"
+                ) from None
+        return o_flat, r_flat, _FlatBwd(self, r_tree)
+
+
+class _FlatBwd:
+    """The user's bwd on flat lists, checking its cotangents against the primal inputs."""
+
+    def __init__(self, fwd: _FlatFwd, res_tree: PyTreeDef):
+        self.fwd = fwd
+        self.res_tree = res_tree
+        self.__name__ = fun_name(fwd.owner.bwd)
+        self.fun_name = fwd.fun_name
+
+    def __call__(self, res: list, cts: list) -> list:
+        f = self.fwd
+        nd = [f.nondiff[i] for i in sorted(f.nondiff)]
+        out = f.owner.bwd(*nd, tree_unflatten(self.res_tree, res),
+                          tree_unflatten(f.out_tree, cts))
+        arg_trees = f.in_tree.children()
+        where = f"Custom VJP bwd rule {self.__name__} for function {self.fun_name}"
+        if not isinstance(out, (tuple, list)) or len(out) != len(arg_trees):
+            raise CustomRuleError(
+                f"{where} must produce a tuple of length equal to the number of (non-"
+                f"nondiff_argnums) arguments of the primal function, {len(arg_trees)}, but "
+                f"got {_describe(out)}."
+            )
+        flat: list[Any] = []
+        for k, (ct, tree) in enumerate(zip(out, arg_trees)):
+            if ct is None:
+                flat += [None] * tree.num_leaves
+                continue
+            leaves, ct_tree = tree_flatten(ct, is_leaf=lambda x: x is None)
+            if len(leaves) != tree.num_leaves or (
+                    ct_tree != tree and tree_flatten(ct)[1] != tree):
+                raise CustomRuleError(
+                    f"{where} must produce an output with the same container (pytree) "
+                    f"structure as the args tuple of the primal function, but output {k} is "
+                    f"{ct_tree} while argument {k} is {tree}."
+                )
+            flat += leaves
+        return [_match_ct(where, i, c, a) for i, (c, a) in enumerate(zip(flat, f.in_avals))]
+
+
+def _match_ct(where: str, i: int, ct, aval: ShapedArray):
+    if ct is None or not _inexact(aval):
+        return _zeros(aval)
+    ca = get_aval(ct)
+    if ca.shape != aval.shape:
+        raise CustomRuleError(
+            f"{where} must produce cotangents with the shapes of the primal inputs, but for "
+            f"input leaf {i} of type {aval.str_short()} it produced {ca.str_short()}."
+        )
+    if ca.dtype != aval.dtype or ca.weak_type:
+        if not _inexact(ca):
+            raise CustomRuleError(
+                f"{where} produced a cotangent of dtype {ca.dtype.name} for input leaf {i} of "
+                f"type {aval.str_short()}; cotangents must be floating point."
+            )
+        return convert_element_type(ct, aval.dtype)
+    return ct
+
+
+class _BatchedFwd:
+    def __init__(self, inner, size: int):
+        self.inner = inner
+        self.size = size
+        self.__name__ = inner.__name__
+        self.fun_name = inner.fun_name
+
+    def __call__(self, primals: list):
+        box = []
+
+        def f(*xs):
+            outs, res, bwd = self.inner(list(xs))
+            box.append((len(outs), bwd))
+            return list(outs) + list(res)
+
+        vals, dims = batch_flat(f, primals, [0] * len(primals), self.size)
+        moved = [move_bdim(v, d, 0, self.size) for v, d in zip(vals, dims)]
+        n_out, bwd = box[0]
+        res = moved[n_out:]
+        return moved[:n_out], res, _BatchedBwd(bwd, self.size, len(res))
+
+
+class _BatchedBwd:
+    def __init__(self, inner, size: int, num_res: int):
+        self.inner = inner
+        self.size = size
+        self.num_res = num_res
+        self.__name__ = inner.__name__
+        self.fun_name = inner.fun_name
+
+    def __call__(self, res: list, cts: list) -> list:
+        nr = self.num_res
+
+        def f(*xs):
+            return self.inner(list(xs[:nr]), list(xs[nr:]))
+
+        vals, dims = batch_flat(f, list(res) + list(cts), [0] * (nr + len(cts)), self.size)
+        return [move_bdim(v, d, 0, self.size) for v, d in zip(vals, dims)]
+
+
+class custom_vjp:
+    """A function with a user-defined VJP, like jax.custom_vjp.
+
+        @custom_vjp
+        def f(x): ...
+        def f_fwd(x): return f(x), residuals
+        def f_bwd(residuals, g): return (cotangent_of_x,)
+        f.defvjp(f_fwd, f_bwd)
+
+    fwd takes the same arguments as f; bwd returns one cotangent per argument (None for
+    zero). With `nondiff_argnums`, bwd receives those arguments first:
+    `f_bwd(*nondiff_args, residuals, g)`.
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
+        if symbolic_zeros:
+            raise NotImplementedError("custom_vjp.defvjp(symbolic_zeros=True) is not supported")
+        self.fwd = fwd
+        self.bwd = bwd
+
+    def __call__(self, *args, **kwargs):
+        name = fun_name(self.fun)
+        if self.fwd is None:
+            raise AttributeError(
+                f"No VJP defined for custom_vjp function {name} using defvjp."
+            )
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        nondiff, diff = _split_nondiff(args, self.nondiff_argnums, "custom_vjp", name)
+        flat, in_tree = tree_flatten(tuple(diff))
+        if _eager(flat):
+            return self.fun(*args)
+        avals = _arg_avals(flat, "custom_vjp", name)
+        j, consts, out_tree = stage(
+            lambda *d: self.fun(*_merge(nondiff, d)), in_tree, avals,
+            f"staging (custom_vjp function {name})")
+        fwd = _FlatFwd(self, nondiff, in_tree, out_tree, j.out_avals,
+                       [a.strip_weak() for a in avals])
+        outs = bind(custom_vjp_call_p, *consts, *flat, call_jaxpr=j, fwd=fwd,
+                    num_consts=len(consts))
+        return tree_unflatten(out_tree, outs)
+
+
+# ----- shared plumbing ----------------------------------------------------------------------
+
+
+def _eager(flat) -> bool:
+    """No transform is active and no argument is traced: the function runs as written."""
+    return current_trace() is EVAL_TRACE and not any(isinstance(x, Tracer) for x in flat)
+
+
+def _resolve_kwargs(fun: Callable, args: tuple, kwargs: dict) -> tuple:
+    if not kwargs:
+        return args
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{fun_name(fun)}: {e}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(
+            f"keyword-only arguments {sorted(bound.kwargs)} are not supported by custom "
+            f"derivative function {fun_name(fun)}; pass them positionally."
+        )
+    return bound.args
+
+
+def _split_nondiff(args: tuple, nums: tuple, kind: str, name: str):
+    n = len(args)
+    nums = tuple(i % n if -n <= i < n else i for i in nums)
+    for i in nums:
+        if not 0 <= i < n:
+            raise ValueError(
+                f"{kind} function {name} has nondiff_argnums={nums} but was called with {n} "
+                "positional arguments."
+            )
+        if any(isinstance(x, Tracer) for x in tree_leaves(args[i])):
+            raise CustomRuleError(
+                f"Argument {i} of {kind} function {name} is marked non-differentiable by "
+                "nondiff_argnums but is a traced array. nondiff_argnums is for values that "
+                "are not arrays being transformed (functions, Python numbers, static "
+                "configuration); pass arrays as ordinary arguments (their derivative can be "
+                "returned as zero by the rule)."
+            )
+    nondiff = {i: args[i] for i in nums}
+    diff = [a for i, a in enumerate(args) if i not in nondiff]
+    return nondiff, diff
+
+
+def _merge(nondiff: dict, diff) -> list:
+    diff = list(diff)
+    out, it = [], iter(diff)
+    for i in range(len(diff) + len(nondiff)):
+        out.append(nondiff[i] if i in nondiff else next(it))
+    return out
+
+
+def _arg_avals(flat, kind: str, name: str) -> list[ShapedArray]:
+    avals = []
+    for x in flat:
+        try:
+            avals.append(get_aval(x))
+        except TypeError as e:
+            raise TypeError(
+                f"{kind} function {name} was called with a non-array argument: {e} Mark "
+                "non-array arguments with nondiff_argnums."
+            ) from None
+    return avals
