@@ -1,7 +1,10 @@
 """fgrad: JAX-style composable transforms over a traced IR, on numpy."""
 
-from fgrad import numpy  # noqa: F401  (installs the array API on tracers)
-from fgrad import tree_util  # noqa: F401
+from fgrad import (
+    lax,  # noqa: F401  (fgrad.lax.cond, scan, ...)
+    numpy,  # noqa: F401  (installs the array API on tracers)
+    tree_util,  # noqa: F401
+)
 from fgrad.api import (
     grad,
     hessian,
@@ -17,11 +20,17 @@ from fgrad.api import (
     vjp,
     vmap,
 )
+from fgrad.checkpoint import checkpoint, checkpoint_policies, remat
 from fgrad.core.trace import ConcretizationError, EscapedTracerError, TracerConversionError
+from fgrad.custom_derivatives import custom_jvp, custom_vjp
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "checkpoint",
+    "checkpoint_policies",
+    "custom_jvp",
+    "custom_vjp",
     "grad",
     "hessian",
     "jacfwd",
@@ -31,6 +40,7 @@ __all__ = [
     "linear_transpose",
     "linearize",
     "make_jaxpr",
+    "remat",
     "stop_gradient",
     "value_and_grad",
     "vjp",
