@@ -1,0 +1,304 @@
+"""Special functions as primitives: error-function, gamma and Bessel families.
+
+Each impl evaluates a float64 numpy kernel from `_math_erf`, `_math_gamma` or `_math_bessel`
+(methods and accuracy are described there) and rounds to the input dtype, so float32 inputs
+give float32 results. Every jvp is written with these wrappers and the lax ones, so it
+differentiates again (erf'' comes from exp's rule, lgamma'' from digamma's, and so on).
+Functions that are plain compositions (beta, logsumexp, softmax, i0 = exp(|x|) i0e, ...) live
+in `fgrad.scipy.special`; a function is a primitive here only when its value needs its own
+numerical method or its derivative needs its own rule (xlogy's convention at x = 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fgrad.core.primitive import bind
+from fgrad.prims import _math_bessel, _math_erf, _math_gamma
+from fgrad.prims.arith import add, div, eq, lt, mul, neg, select, sub
+from fgrad.prims.base import binary_op, defjvp, full_like, unary_op
+from fgrad.prims.elementwise import exp, log, log1p, sign
+
+__all__ = [
+    "erf_p", "erf", "erfc_p", "erfc", "erfcx_p", "erfcx", "erf_inv_p", "erf_inv",
+    "ndtr_p", "ndtr", "log_ndtr_p", "log_ndtr", "ndtri_p", "ndtri",
+    "lgamma_p", "lgamma", "gamma_p", "gamma", "digamma_p", "digamma", "polygamma_p",
+    "polygamma", "zeta_p", "zeta", "betaln_p", "betaln", "igamma_p", "igamma", "igammac_p",
+    "igammac", "bessel_i0e_p", "bessel_i0e", "bessel_i1e_p", "bessel_i1e", "xlogy_p", "xlogy",
+    "xlog1py_p", "xlog1py",
+]
+
+
+def _kernel(fn):
+    """An impl from a float64 kernel: compute in float64, return the input dtype (a numpy
+    scalar for 0-d results, as numpy's ufuncs do). Overflow to inf and nan outside the domain
+    are the intended results, so numpy's warnings about them are silenced."""
+
+    def impl(*args):
+        dtype = np.result_type(*args)
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(*(np.asarray(a, np.float64) for a in args)))
+        out = out.astype(dtype, copy=False)
+        return out[()] if out.ndim == 0 else out
+
+    return impl
+
+
+def _c(like, value):
+    return full_like(like, value)
+
+
+_SQRT_PI = float(np.sqrt(np.pi))
+
+
+# d erf(x) = 2/sqrt(pi) exp(-x^2) dx
+erf_p = unary_op("erf", _kernel(_math_erf.erf), kinds="f")
+defjvp(erf_p, lambda g, ans, x: mul(g, mul(_c(x, 2 / _SQRT_PI), exp(neg(mul(x, x))))))
+
+
+def erf(x):
+    return bind(erf_p, x)
+
+
+# d erfc(x) = -2/sqrt(pi) exp(-x^2) dx
+erfc_p = unary_op("erfc", _kernel(_math_erf.erfc), kinds="f")
+defjvp(erfc_p, lambda g, ans, x: mul(g, mul(_c(x, -2 / _SQRT_PI), exp(neg(mul(x, x))))))
+
+
+def erfc(x):
+    return bind(erfc_p, x)
+
+
+# d erfcx(x) = (2 x erfcx(x) - 2/sqrt(pi)) dx      (erfcx(x) = exp(x^2) erfc(x))
+erfcx_p = unary_op("erfcx", _kernel(_math_erf.erfcx), kinds="f")
+defjvp(erfcx_p, lambda g, ans, x: mul(g, sub(mul(_c(x, 2.0), mul(x, ans)), _c(x, 2 / _SQRT_PI))))
+
+
+def erfcx(x):
+    return bind(erfcx_p, x)
+
+
+# d erfinv(y) = sqrt(pi)/2 exp(erfinv(y)^2) dy
+erf_inv_p = unary_op("erf_inv", _kernel(_math_erf.erfinv), kinds="f")
+defjvp(erf_inv_p, lambda g, ans, y: mul(g, mul(_c(y, _SQRT_PI / 2), exp(mul(ans, ans)))))
+
+
+def erf_inv(y):
+    return bind(erf_inv_p, y)
+
+
+# d ndtr(x) = exp(-x^2/2) / sqrt(2 pi) dx
+ndtr_p = unary_op("ndtr", _kernel(_math_erf.ndtr), kinds="f")
+defjvp(ndtr_p, lambda g, ans, x: mul(
+    g, mul(_c(x, 1 / np.sqrt(2 * np.pi)), exp(mul(_c(x, -0.5), mul(x, x))))))
+
+
+def ndtr(x):
+    return bind(ndtr_p, x)
+
+
+# d log_ndtr(x) = ndtr'(x) / ndtr(x) dx, the inverse Mills ratio. For x < 0 it is written as
+# sqrt(2/pi) / erfcx(-x/sqrt2), which neither underflows nor cancels; for x >= 0 as
+# exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi). Each branch sees a harmless stand-in for the other's
+# inputs, so the branch not taken contributes no nan to any derivative.
+log_ndtr_p = unary_op("log_ndtr", _kernel(_math_erf.log_ndtr), kinds="f")
+
+
+def _log_ndtr_jvp(g, ans, x):
+    neg_x = lt(x, _c(x, 0.0))
+    zero = _c(x, 0.0)
+    xn = select(neg_x, x, zero)
+    xp = select(neg_x, zero, x)
+    left = div(_c(x, np.sqrt(2 / np.pi)), erfcx(mul(xn, _c(x, -1 / np.sqrt(2)))))
+    right = mul(_c(x, 1 / np.sqrt(2 * np.pi)),
+                exp(sub(mul(_c(x, -0.5), mul(xp, xp)), select(neg_x, zero, ans))))
+    return mul(g, select(neg_x, left, right))
+
+
+defjvp(log_ndtr_p, _log_ndtr_jvp)
+
+
+def log_ndtr(x):
+    return bind(log_ndtr_p, x)
+
+
+# d ndtri(p) = sqrt(2 pi) exp(ndtri(p)^2 / 2) dp
+ndtri_p = unary_op("ndtri", _kernel(_math_erf.ndtri), kinds="f")
+defjvp(ndtri_p, lambda g, ans, p: mul(
+    g, mul(_c(p, np.sqrt(2 * np.pi)), exp(mul(_c(p, 0.5), mul(ans, ans))))))
+
+
+def ndtri(p):
+    return bind(ndtri_p, p)
+
+
+# d lgamma(x) = digamma(x) dx      (lgamma = log |Gamma|, so this holds for x < 0 too)
+lgamma_p = unary_op("lgamma", _kernel(_math_gamma.lgamma), kinds="f")
+defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
+
+
+def lgamma(x):
+    return bind(lgamma_p, x)
+
+
+# d gamma(x) = gamma(x) digamma(x) dx
+gamma_p = unary_op("gamma", _kernel(_math_gamma.gamma), kinds="f")
+defjvp(gamma_p, lambda g, ans, x: mul(g, mul(ans, digamma(x))))
+
+
+def gamma(x):
+    return bind(gamma_p, x)
+
+
+# d digamma(x) = polygamma(1, x) dx
+digamma_p = unary_op("digamma", _kernel(_math_gamma.digamma), kinds="f")
+defjvp(digamma_p, lambda g, ans, x: mul(g, polygamma(_c(x, 1.0), x)))
+
+
+def digamma(x):
+    return bind(digamma_p, x)
+
+
+# d polygamma(n, x) = polygamma(n + 1, x) dx; n is an integer order (given as a float array of
+# x's dtype, as in jax.lax), with no derivative.
+def _not_differentiable(name, what):
+    def rule(g, ans, *args):
+        raise ValueError(
+            f"{name} is not differentiable with respect to {what}; mark it as a constant "
+            "(close over it or use stop_gradient) and differentiate with respect to the other "
+            "argument."
+        )
+
+    return rule
+
+
+polygamma_p = binary_op("polygamma", _kernel(_math_gamma.polygamma), kinds="f")
+defjvp(
+    polygamma_p,
+    _not_differentiable("polygamma", "its order n"),
+    lambda g, ans, n, x: mul(g, polygamma(add(n, _c(n, 1.0)), x)),
+)
+
+
+def polygamma(n, x):
+    return bind(polygamma_p, n, x)
+
+
+# d zeta(s, q) = -s zeta(s + 1, q) dq   (Hurwitz zeta; no derivative in s)
+zeta_p = binary_op("zeta", _kernel(_math_gamma.zeta), kinds="f")
+defjvp(
+    zeta_p,
+    _not_differentiable("zeta", "its exponent s"),
+    lambda g, ans, s, q: mul(g, neg(mul(s, zeta(add(s, _c(s, 1.0)), q)))),
+)
+
+
+def zeta(s, q):
+    return bind(zeta_p, s, q)
+
+
+# d betaln(a, b) = (digamma(a) - digamma(a + b)) da + (digamma(b) - digamma(a + b)) db
+betaln_p = binary_op("betaln", _kernel(_math_gamma.betaln), kinds="f")
+defjvp(
+    betaln_p,
+    lambda g, ans, a, b: mul(g, sub(digamma(a), digamma(add(a, b)))),
+    lambda g, ans, a, b: mul(g, sub(digamma(b), digamma(add(a, b)))),
+)
+
+
+def betaln(a, b):
+    return bind(betaln_p, a, b)
+
+
+# d P(a, x) = x^(a-1) e^-x / Gamma(a) dx  (regularized lower incomplete gamma). The density is
+# formed in log space with xlogy, so (a = 1, x = 0) gives 1 rather than 0 * log 0.
+def _igamma_density(a, x):
+    return exp(sub(sub(xlogy(sub(a, _c(a, 1.0)), x), x), lgamma(a)))
+
+
+def _igamma_grad_a(g, ans, a, x):
+    raise NotImplementedError(
+        "the derivative of the incomplete gamma function with respect to its shape a is not "
+        "implemented; differentiate with respect to x, or hold a constant (stop_gradient)."
+    )
+
+
+igamma_p = binary_op("igamma", _kernel(_math_gamma.gammainc), kinds="f")
+defjvp(igamma_p, _igamma_grad_a, lambda g, ans, a, x: mul(g, _igamma_density(a, x)))
+
+
+def igamma(a, x):
+    return bind(igamma_p, a, x)
+
+
+# d Q(a, x) = -x^(a-1) e^-x / Gamma(a) dx  (Q = 1 - P, computed without the cancellation)
+igammac_p = binary_op("igammac", _kernel(_math_gamma.gammaincc), kinds="f")
+defjvp(igammac_p, _igamma_grad_a, lambda g, ans, a, x: neg(mul(g, _igamma_density(a, x))))
+
+
+def igammac(a, x):
+    return bind(igammac_p, a, x)
+
+
+# d i0e(x) = (i1e(x) - sign(x) i0e(x)) dx     (i0e(x) = exp(-|x|) I0(x))
+bessel_i0e_p = unary_op("bessel_i0e", _kernel(_math_bessel.i0e), kinds="f")
+defjvp(bessel_i0e_p, lambda g, ans, x: mul(g, sub(bessel_i1e(x), mul(sign(x), ans))))
+
+
+def bessel_i0e(x):
+    return bind(bessel_i0e_p, x)
+
+
+# d i1e(x) = (i0e(x) - i1e(x) (sign(x) + 1/x)) dx, and 1/2 at x = 0 (its limit)
+bessel_i1e_p = unary_op("bessel_i1e", _kernel(_math_bessel.i1e), kinds="f")
+
+
+def _i1e_jvp(g, ans, x):
+    at0 = eq(x, _c(x, 0.0))
+    safe = select(at0, _c(x, 1.0), x)
+    d = sub(bessel_i0e(x), mul(ans, add(sign(x), div(_c(x, 1.0), safe))))
+    return mul(g, select(at0, _c(x, 0.5), d))
+
+
+defjvp(bessel_i1e_p, _i1e_jvp)
+
+
+def bessel_i1e(x):
+    return bind(bessel_i1e_p, x)
+
+
+# xlogy(x, y) = x log(y), 0 where x = 0 (also for y = 0). JAX's convention for the derivative,
+# which a select-based composite would not give: d = log(y) dx + x / y dy everywhere.
+def _xlogy_impl(x, y):
+    with np.errstate(all="ignore"):
+        return np.where(x == 0, np.zeros((), np.result_type(x)), x * np.log(y))[()]
+
+
+xlogy_p = binary_op("xlogy", _xlogy_impl, kinds="f")
+defjvp(
+    xlogy_p,
+    lambda g, ans, x, y: mul(g, log(y)),
+    lambda g, ans, x, y: div(mul(g, x), y),
+)
+
+
+def xlogy(x, y):
+    return bind(xlogy_p, x, y)
+
+
+# xlog1py(x, y) = x log1p(y), 0 where x = 0; d = log1p(y) dx + x / (1 + y) dy
+def _xlog1py_impl(x, y):
+    with np.errstate(all="ignore"):
+        return np.where(x == 0, np.zeros((), np.result_type(x)), x * np.log1p(y))[()]
+
+
+xlog1py_p = binary_op("xlog1py", _xlog1py_impl, kinds="f")
+defjvp(
+    xlog1py_p,
+    lambda g, ans, x, y: mul(g, log1p(y)),
+    lambda g, ans, x, y: div(mul(g, x), add(_c(y, 1.0), y)),
+)
+
+
+def xlog1py(x, y):
+    return bind(xlog1py_p, x, y)
