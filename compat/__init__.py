@@ -1,0 +1,1 @@
+"""Front ends that run other libraries' code on fgrad (compat.torch)."""

@@ -1,0 +1,3 @@
+"""Placeholder."""
+def gradcheck(*a, **k): raise NotImplementedError
+gradgradcheck = gradcheck
