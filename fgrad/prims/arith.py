@@ -31,8 +31,17 @@ __all__ = [
 ]
 
 
+_PY_SCALAR_TYPES = (bool, int, float, complex)
+
+
 def _pair(x, y):
-    if isinstance(x, (bool, int, float, complex)):
+    """Coerce the Python scalar to the other operand. numpy's float64 and complex128 scalars
+    subclass Python's float and complex, but they are typed values: when only one operand is
+    a plain Python scalar, that one is converted (else ne(np.float64(-0.1), 0) would compare
+    0 with 0)."""
+    if type(y) in _PY_SCALAR_TYPES and type(x) not in _PY_SCALAR_TYPES:
+        return x, coerce(y, x)
+    if isinstance(x, _PY_SCALAR_TYPES):
         return coerce(x, y), y
     return x, coerce(y, x)
 
