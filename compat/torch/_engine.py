@@ -9,6 +9,9 @@ gradients carry a graph of their own and can be differentiated again by the same
 
 from __future__ import annotations
 
+import re
+import weakref
+
 import numpy as np
 
 from compat.torch import _grad_mode
@@ -42,6 +45,10 @@ def _prim_name(prim) -> str:
     if n is None:
         n = "".join(p.capitalize() for p in prim.name.split("_")) + "Backward0"
     return n
+
+
+def _identity(a):
+    return a
 
 
 def _bind_prim(*xs, prim, params):
@@ -165,8 +172,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:
                 g = make_tensor(np.zeros(x._data.shape, x._data.dtype))
@@ -328,7 +335,10 @@ def _store_grad(t, g, create):
     old = t._grad
     if old is None:
         if create:
-            t._grad = g if isinstance(g, Tensor) else make_tensor(g)
+            # torch copies the incoming grad into a fresh buffer (a graph op under
+            # create_graph, hence the CopyBackwards grad_fn of such leaf grads)
+            g = g if isinstance(g, Tensor) else make_tensor(g)
+            t._grad = apply_op("CopyBackwards", _identity, (g,)) if g._requires_grad else g
         else:
             d = g._data if isinstance(g, Tensor) else g
             t._grad = make_tensor(np.array(d, copy=True) if isinstance(d, np.ndarray) else d)
@@ -366,6 +376,10 @@ def _accumulate_leaf(acc, grads, create, targets, captured, accumulate, inputs):
             h((), (_wrap(g),))
 
 
+def _short(name: str) -> str:
+    return re.sub(r"Backward\d*$", "", name)
+
+
 def _node_backward(n, grads, create, src):
     entry = n.entry
     if n.freed is not None and entry.needs_any:
@@ -375,13 +389,19 @@ def _node_backward(n, grads, create, src):
             "graph are freed when you call .backward() or autograd.grad(). Specify "
             "retain_graph=True if you need to backward through the graph a second time or if "
             "you need to access saved tensors after calling backward.\n"
-            f"[compat] The freed node is {n.name}, created at {format_frame(n.source)}; its "
+            f"[compat] The freed node is {n._name}, created at {format_frame(n.source)}; its "
             f"saved values were freed by the backward call at {format_frame(n.freed)}."
         )
     if n.checks:
-        for box, version, shape, dtype, prod, nr, _is_out in n.checks:
+        for box, version, shape, dtype, prod, nr, is_out, ref in n.checks:
             if box.version != version:
-                who = "" if prod is None else f", which is output {nr} of {prod},"
+                # torch names the saved tensor's producer as it is now (for an input) or the
+                # node itself (for a saved output), without the "Backward0" suffix
+                cur = ref() if ref is not None else None
+                if cur is not None and not is_out:
+                    prod = None if cur._grad_fn is None else cur._grad_fn._name
+                    nr = cur._output_nr
+                who = "" if prod is None else f", which is output {nr} of {_short(prod)},"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{tensor_type_name(dtype)} "
@@ -389,7 +409,7 @@ def _node_backward(n, grads, create, src):
                     f"expected version {version} instead. Hint: enable anomaly detection to "
                     "find the operation that failed to compute its gradient, with "
                     "torch.autograd.set_detect_anomaly(True, check_nan=False).\n"
-                    f"[compat] The tensor was saved by {n.name}, created at "
+                    f"[compat] The tensor was saved by {n._name}, created at "
                     f"{format_frame(n.source)}, and last modified in place at "
                     f"{format_frame(box.write_src)}."
                 )
@@ -409,8 +429,6 @@ def _node_backward(n, grads, create, src):
                 v = make_tensor(v)
             elif type(e[0]) is AccumulateGrad:
                 v = make_tensor(v, True)
-                import weakref
-
                 v._acc = weakref.ref(e[0])
             else:
                 v = make_tensor(v, True, e[0], e[1])

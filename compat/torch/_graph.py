@@ -198,10 +198,11 @@ class Node:
     """A backward function of the graph (torch's `grad_fn`)."""
 
     __slots__ = (
-        "name",
+        "_name",
         "fn",
         "static",
         "edges",
+        "shown",
         "diff",
         "slots",
         "entry",
@@ -219,10 +220,11 @@ class Node:
     )
 
     def __init__(self, name, fn, static, edges, diff, slots, entry, out_avals, multi, source):
-        self.name = name
+        self._name = name
         self.fn = fn
         self.static = static
         self.edges = edges
+        self.shown = ()
         self.diff = diff
         self.slots = slots
         self.entry = entry
@@ -237,16 +239,17 @@ class Node:
         self.post_hooks = None
         self.metadata = {}
 
-    def name_(self) -> str:
-        return self.name
+    def name(self) -> str:
+        return "torch::autograd::CopySlices" if self._name == "CopySlices" else self._name
 
     def __repr__(self) -> str:
-        return f"<{self.name} object at {id(self):#x}>"
+        return f"<{self._name} object at {id(self):#x}>"
 
     @property
     def next_functions(self):
+        edges = self.edges
         return tuple(
-            (None, 0) if e is None else (e[0], e[1]) for e in self.edges
+            (None, 0) if edges[i] is None else edges[i] for i in self.shown
         )
 
     def register_hook(self, fn):
@@ -274,7 +277,7 @@ class AccumulateGrad:
     """The edge into a leaf: its backward adds the incoming grad to `leaf.grad`."""
 
     __slots__ = ("variable", "pre_hooks", "post_hooks", "metadata", "__weakref__")
-    name = "AccumulateGrad"
+    _name = "AccumulateGrad"
     next_functions = ()
 
     def __init__(self, variable):
@@ -283,7 +286,7 @@ class AccumulateGrad:
         self.post_hooks = None
         self.metadata = {}
 
-    def name_(self) -> str:
+    def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
     def __repr__(self) -> str:

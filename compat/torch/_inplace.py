@@ -59,10 +59,13 @@ def _check_cast(new_dtype, old_dtype) -> None:
         )
 
 
-def _write(t, new, src, index=Ellipsis) -> None:
+def _write(t, new, src, index=Ellipsis, flat=None) -> None:
     """Store `new` into t's buffer (seen by every alias), or rebind a traced value."""
     d = t._data
     t._box.before_write(src)
+    if flat is not None:
+        d.flat[flat] = new
+        return
     if type(d) is _ndarray and not isinstance(new, Tracer):
         if not d.flags.writeable:
             raise RuntimeError(
@@ -149,7 +152,18 @@ def _setitem(t, np_index, advanced, value, src) -> None:
     vdata = value._data if isinstance(value, _t.Tensor) else np.asarray(value, t._data.dtype)
     if isinstance(value, _t.Tensor):
         _check_cast(vdata.dtype, t._data.dtype)
-    _write(t, vdata, src, np_index)
+    if target is t:
+        _write(t, vdata, src, np_index)
+    else:
+        # through the base's buffer, so the write lands even where the view's array is a copy
+        bd = target._data
+        if type(bd) is _ndarray and not isinstance(vdata, Tracer):
+            _write(target, np.broadcast_to(vdata, shape).reshape(-1), src,
+                   flat=pos.reshape(-1))
+            if type(t._data) is _ndarray and not np.may_share_memory(t._data, bd):
+                t._data[np_index] = vdata
+        else:
+            _write(t, vdata, src, np_index)
     if not _grad_mode()[0] or not (
         target._requires_grad or (isinstance(value, _t.Tensor) and value._requires_grad)
     ):
@@ -169,6 +183,11 @@ def _setitem(t, np_index, advanced, value, src) -> None:
 def setitem(t, np_index, advanced, value) -> None:
     """`t[index] = value`: CopySlices (IndexPutBackward0 for integer-array indices) on t, or
     on its base when t is a view."""
+    if (not advanced and _grad_mode()[0] and t._grad_fn is None and t._requires_grad):
+        # basic indexing writes through a view of t (torch's x[i].copy_(v))
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
     _check(t)
     _setitem(t, np_index, advanced, value, user_frame(3))
 

@@ -35,21 +35,24 @@ def _shape(x):
 
 
 def broadcast_shapes(*shapes):
-    """numpy's broadcasting, with torch's error text."""
-    nd = max(len(s) for s in shapes)
-    out = [1] * nd
-    for k, s in enumerate(shapes):
-        for i, d in enumerate(s):
-            j = nd - len(s) + i
-            if out[j] == 1:
-                out[j] = d
-            elif d != 1 and d != out[j]:
-                other = next(t for t in shapes[:k] if len(t) >= nd - j)
+    """numpy's broadcasting, with torch's error text (checked from the last dimension)."""
+    out = tuple(shapes[0])
+    for s in shapes[1:]:
+        s = tuple(s)
+        nd = max(len(out), len(s))
+        a = (1,) * (nd - len(out)) + out
+        b = (1,) * (nd - len(s)) + s
+        res = []
+        for j in range(nd - 1, -1, -1):
+            x, y = a[j], b[j]
+            if x != y and x != 1 and y != 1:
                 raise RuntimeError(
-                    f"The size of tensor a ({other[len(other) - (nd - j)]}) must match the size "
-                    f"of tensor b ({d}) at non-singleton dimension {j}"
+                    f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                    f"non-singleton dimension {j}"
                 )
-    return tuple(out)
+            res.append(y if x == 1 else x)
+        out = tuple(reversed(res))
+    return out
 
 
 def prep(x, shape, dtype):

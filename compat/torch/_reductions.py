@@ -428,8 +428,7 @@ def matmul(input, other):
     from compat.torch._ops import broadcast_shapes
 
     batch = broadcast_shapes(xs[:-2], ys[:-2])
-    out = _t.apply_op("BmmBackward0" if len(batch) == 1 else "UnsafeViewBackward0",
-                      _batched_matmul, (x, y),
+    out = _t.apply_op("UnsafeViewBackward0", _batched_matmul, (x, y),
                       (("shape_a", batch + xs[-2:]), ("shape_b", batch + ys[-2:])))
     if a.ndim == 1:
         out = out.squeeze(-2)

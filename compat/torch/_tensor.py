@@ -59,6 +59,8 @@ def _as_array(out):
 
 
 def make_tensor(data, requires_grad=False, grad_fn=None, output_nr=0, box=None, base=None):
+    if type(data) is not _ndarray and not isinstance(data, Tracer):
+        data = np.asarray(data)
     t = Tensor.__new__(Tensor)
     t._data = data
     t._requires_grad = requires_grad
@@ -103,6 +105,7 @@ def apply_op(name, fn, inputs, static=(), *, saves_result=False, view=False, mul
         else:
             datas.append(x)
     out = fn(*datas, **dict(static)) if static else fn(*datas)
+    scalar_view = view and isinstance(out, np.generic)
     outs = tuple(_as_array(o) for o in out) if multi else (_as_array(out),)
     if req and _grad_mode()[0] and outs[0].dtype.kind in _FLOAT_KINDS:
         node = _record(name, fn, static, inputs, datas, outs, multi)
@@ -112,9 +115,8 @@ def apply_op(name, fn, inputs, static=(), *, saves_result=False, view=False, mul
     for nr, o in enumerate(outs):
         if view:
             src = inputs[0]
-            if type(o) is _ndarray and type(src._data) is _ndarray and not np.may_share_memory(
-                o, src._data
-            ):
+            if (type(o) is _ndarray and type(src._data) is _ndarray and not scalar_view
+                    and not np.may_share_memory(o, src._data)):
                 view_of = None  # the function had to copy: not an alias in fact
             else:
                 view_of = src
@@ -137,7 +139,8 @@ def apply_op(name, fn, inputs, static=(), *, saves_result=False, view=False, mul
     if node is not None and saves_result:
         # torch keeps the result instead of (saves_result=True) or besides ("also") the inputs.
         node.checks = (node.checks if saves_result == "also" and node.checks else []) + [
-            (t._box, t._box.version, t._data.shape, t._data.dtype, node.name, t._output_nr, True)
+            (t._box, t._box.version, t._data.shape, t._data.dtype, node._name, t._output_nr, True,
+             None)
             for t in results
         ]
     return tuple(results) if multi else results[0]
@@ -169,7 +172,7 @@ def _record(name, fn, static, inputs, datas, outs, multi):
                 fn_ = x._grad_fn
                 checks.append(
                     (x._box, x._box.version, d.shape, d.dtype,
-                     None if fn_ is None else fn_.name, x._output_nr, False)
+                     None if fn_ is None else fn_._name, x._output_nr, False, weakref.ref(x))
                 )
             slots.append(s)
         elif edges[i] is None:
@@ -178,6 +181,8 @@ def _record(name, fn, static, inputs, datas, outs, multi):
             slots.append(None)
     node = Node(name, fn, static, tuple(edges), diff, slots, entry, out_avals, multi,
                 user_frame(3))
+    # next_functions lists the floating-point operands only (not indices or masks), as torch
+    node.shown = tuple(i for i, d in enumerate(datas) if d.dtype.kind in _FLOAT_KINDS)
     node.checks = checks
     return node
 
@@ -476,7 +481,7 @@ class Tensor(TensorOps):
             d,
             self.dtype.name,
             requires_grad=self._requires_grad,
-            grad_fn_name=None if fn is None else fn.name,
+            grad_fn_name=None if fn is None else fn._name,
         )
 
     __str__ = __repr__
