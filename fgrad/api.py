@@ -21,7 +21,13 @@ from fgrad.interpreters.staging import StagingTrace, prune_consts, trace_to_jaxp
 from fgrad.interpreters.transpose import backward_pass
 from fgrad.core.ir import dce_jaxpr
 from fgrad.core.trace import current_trace, new_trace
-from fgrad.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from fgrad.tree_util import (
+    tree_flatten,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+    treedef_is_leaf,
+)
 
 __all__ = [
     "grad",
@@ -137,6 +143,19 @@ def _vjp_core(fun_flat, flat_primals):
     return primals_out, pullback, lin
 
 
+def _scalar_output(out):
+    """grad differentiates one array; a container (or a registered pytree) is refused, never
+    silently treated as a constant."""
+    leaves, tree = tree_flatten(out)
+    if len(leaves) != 1 or not treedef_is_leaf(tree):
+        raise TypeError(
+            "Gradient only defined for scalar-output functions. Output was "
+            f"{type(out).__name__} {tree}; return a single scalar array (use vjp or jacrev "
+            "for several outputs)."
+        )
+    return out
+
+
 class _TapeInfo:
     """What callers of _vjp_core read from a LinearFunction, for the tape path."""
 
@@ -177,8 +196,8 @@ def value_and_grad(
                 out, aux = out
                 aux_leaves, aux_tree = tree_flatten(aux)
                 aux_box.append(aux_tree)
-                return [out] + aux_leaves
-            return [out]
+                return [_scalar_output(out)] + aux_leaves
+            return [_scalar_output(out)]
 
         outs, pullback, lin = _vjp_core(flat_fun, flat)
         out = outs[0]
