@@ -12,9 +12,10 @@ to work on flat lists. Only differentiation reads the rule:
   grad/vjp use bwd, and forward mode (jvp of custom_lin evaluated on numbers) is an error, as
   in JAX.
 
-Under vmap both rules are batched as well: every batched rule moves (or broadcasts) its
-operands' batch axis to the front, so the user's functions only ever see per-member values
-through the ordinary batching interpreter.
+Under vmap both rules are batched as well: the user's functions run under the ordinary
+batching interpreter, with batched operands' batch axis moved to the front and unbatched ones
+left alone (a weight shared by all members stays one matrix). Outputs are always batched, and
+the batched bwd sums the cotangents of unbatched inputs over the members.
 
 Limitation: the user's rules are Python callables read lazily; a rule that closes over a
 tracer of a transform applied outside the custom function (rather than receiving it as an
@@ -36,7 +37,8 @@ from fgrad.core.trace import EVAL_TRACE, Tracer, current_trace
 from fgrad.interpreters.batching import batch_flat, move_bdim
 from fgrad.interpreters.jaxpr_transforms import batch_jaxpr
 from fgrad.prims.arith import add, convert_element_type
-from fgrad.prims.shape import bdim_to_front, broadcast_batch
+from fgrad.prims.reduce import reduce_sum
+from fgrad.prims.shape import bdim_to_front
 from fgrad.tree_util import PyTreeDef, tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 __all__ = [
@@ -61,11 +63,13 @@ def _zeros(aval: ShapedArray):
     return zeros_like_aval(aval.strip_weak())
 
 
-def _all_batched(args, dims, size):
-    """Every operand with its batch axis at 0 (unbatched ones broadcast): the batched rules
-    then need no bookkeeping of which values are batched."""
-    return [broadcast_batch(a, size) if d is None else bdim_to_front(a, d)
-            for a, d in zip(args, dims)]
+def _front(args, dims):
+    """Batched operands with their batch axis at 0; unbatched ones unchanged."""
+    return [a if d is None else bdim_to_front(a, d) for a, d in zip(args, dims)]
+
+
+def _dims(flags) -> list:
+    return [0 if b else None for b in flags]
 
 
 def _axis_size(args, dims) -> int:
@@ -110,10 +114,10 @@ def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
 @custom_jvp_call_p.def_batch
 def _custom_jvp_call_batch(args, dims, *, call_jaxpr, jvp, num_consts):
     size = _axis_size(args, dims)
-    moved = _all_batched(args, dims, size)
-    call_b, _ = batch_jaxpr(call_jaxpr, size, [True] * len(args), True)
-    outs = bind(custom_jvp_call_p, *moved, call_jaxpr=call_b, jvp=_BatchedJVP(jvp, size),
-                num_consts=num_consts)
+    batched = [d is not None for d in dims]
+    call_b, _ = batch_jaxpr(call_jaxpr, size, batched, True)
+    outs = bind(custom_jvp_call_p, *_front(args, dims), call_jaxpr=call_b,
+                jvp=_BatchedJVP(jvp, size, batched[num_consts:]), num_consts=num_consts)
     return outs, [0] * len(outs)
 
 
@@ -188,11 +192,13 @@ def _describe(x) -> str:
 
 
 class _BatchedJVP:
-    """A JVP rule applied to batched primals and tangents (batch axis 0 on every one)."""
+    """A JVP rule applied to batched values: primals and their tangents are batched (along
+    axis 0) where `in_batched` says, and every output is batched along axis 0."""
 
-    def __init__(self, inner, size: int):
+    def __init__(self, inner, size: int, in_batched: Sequence[bool]):
         self.inner = inner
         self.size = size
+        self.in_batched = list(in_batched)
         self.__name__ = inner.__name__
         self.fun_name = inner.fun_name
 
@@ -205,7 +211,7 @@ class _BatchedJVP:
             box.append(len(outs))
             return list(outs) + list(t_outs)
 
-        vals, dims = batch_flat(f, primals + tangents, [0] * (2 * n), self.size)
+        vals, dims = batch_flat(f, primals + tangents, _dims(self.in_batched) * 2, self.size)
         moved = [move_bdim(v, d, 0, self.size) for v, d in zip(vals, dims)]
         return moved[:box[0]], moved[box[0]:]
 
@@ -314,10 +320,10 @@ def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, num_consts):
 @custom_vjp_call_p.def_batch
 def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, num_consts):
     size = _axis_size(args, dims)
-    moved = _all_batched(args, dims, size)
-    call_b, _ = batch_jaxpr(call_jaxpr, size, [True] * len(args), True)
-    outs = bind(custom_vjp_call_p, *moved, call_jaxpr=call_b, fwd=_BatchedFwd(fwd, size),
-                num_consts=num_consts)
+    batched = [d is not None for d in dims]
+    call_b, _ = batch_jaxpr(call_jaxpr, size, batched, True)
+    outs = bind(custom_vjp_call_p, *_front(args, dims), call_jaxpr=call_b,
+                fwd=_BatchedFwd(fwd, size, batched[num_consts:]), num_consts=num_consts)
     return outs, [0] * len(outs)
 
 
@@ -350,10 +356,10 @@ def _custom_lin_transpose(cts, *args, num_res, bwd, out_avals):
 @custom_lin_p.def_batch
 def _custom_lin_batch(args, dims, *, num_res, bwd, out_avals):
     size = _axis_size(args, dims)
-    moved = _all_batched(args, dims, size)
     avals = tuple(ShapedArray((size,) + a.shape, a.dtype) for a in out_avals)
-    outs = bind(custom_lin_p, *moved, num_res=num_res, bwd=_BatchedBwd(bwd, size, num_res),
-                out_avals=avals)
+    batched = [d is not None for d in dims]
+    bwd_b = _BatchedBwd(bwd, size, batched[:num_res], [True] * len(avals), batched[num_res:])
+    outs = bind(custom_lin_p, *_front(args, dims), num_res=num_res, bwd=bwd_b, out_avals=avals)
     return outs, [0] * len(outs)
 
 
@@ -466,9 +472,12 @@ def _match_ct(where: str, i: int, ct, aval: ShapedArray):
 
 
 class _BatchedFwd:
-    def __init__(self, inner, size: int):
+    """fwd under vmap: outputs and residuals always batched along axis 0."""
+
+    def __init__(self, inner, size: int, in_batched: Sequence[bool]):
         self.inner = inner
         self.size = size
+        self.in_batched = list(in_batched)
         self.__name__ = inner.__name__
         self.fun_name = inner.fun_name
 
@@ -480,29 +489,44 @@ class _BatchedFwd:
             box.append((len(outs), bwd))
             return list(outs) + list(res)
 
-        vals, dims = batch_flat(f, primals, [0] * len(primals), self.size)
+        vals, dims = batch_flat(f, primals, _dims(self.in_batched), self.size)
         moved = [move_bdim(v, d, 0, self.size) for v, d in zip(vals, dims)]
         n_out, bwd = box[0]
         res = moved[n_out:]
-        return moved[:n_out], res, _BatchedBwd(bwd, self.size, len(res))
+        bwd_b = _BatchedBwd(bwd, self.size, [True] * len(res), [True] * n_out, self.in_batched)
+        return moved[:n_out], res, bwd_b
 
 
 class _BatchedBwd:
-    def __init__(self, inner, size: int, num_res: int):
+    """bwd under vmap. A primal input that was not batched was shared by every member, so
+    its cotangent is the sum of the members' cotangents."""
+
+    def __init__(self, inner, size: int, res_batched, cts_batched, in_batched):
         self.inner = inner
         self.size = size
-        self.num_res = num_res
+        self.res_batched = list(res_batched)
+        self.cts_batched = list(cts_batched)
+        self.in_batched = list(in_batched)
         self.__name__ = inner.__name__
         self.fun_name = inner.fun_name
 
     def __call__(self, res: list, cts: list) -> list:
-        nr = self.num_res
+        nr = len(res)
 
         def f(*xs):
             return self.inner(list(xs[:nr]), list(xs[nr:]))
 
-        vals, dims = batch_flat(f, list(res) + list(cts), [0] * (nr + len(cts)), self.size)
-        return [move_bdim(v, d, 0, self.size) for v, d in zip(vals, dims)]
+        vals, dims = batch_flat(f, list(res) + list(cts),
+                                _dims(self.res_batched + self.cts_batched), self.size)
+        out = []
+        for v, d, b in zip(vals, dims, self.in_batched):
+            if b:
+                out.append(move_bdim(v, d, 0, self.size))
+            elif d is None:
+                out.append(v)
+            else:
+                out.append(reduce_sum(bdim_to_front(v, d), (0,)))
+        return out
 
 
 class custom_vjp:

@@ -133,6 +133,10 @@ def test_defjvps_two_arguments():
 
     jf.defjvps(lambda tx, ans, x, y: jnp.cos(x) * tx * y, lambda ty, ans, x, y: jnp.sin(x) * ty)
     check_against_jax(f, jf, (X3, np.array([0.5, -1.0, 2.0])))
+    xs = np.stack([X3, -X3])
+    # an unbatched argument stays unbatched inside the batched rule
+    check_against_jax(fgrad.vmap(f, (0, None)), jax.vmap(jf, (0, None)), (xs, X3 / 2))
+    check_against_jax(fgrad.vmap(f, (None, 0)), jax.vmap(jf, (None, 0)), (X3 / 2, xs))
 
 
 def test_custom_jvp_pytrees_and_nondiff_function_argument():
@@ -223,6 +227,10 @@ def test_custom_vjp_vmap_compositions():
     assert_tree_close(fgrad.grad(f, (0, 1))(xs, 2.0), J(jax.grad(jf, (0, 1)))(xs, 2.0))
     assert_tree_close(fgrad.jacrev(fgrad.vmap(sin_times))(xs, ys),
                       J(jax.jacrev(jax.vmap(j_sin_times)))(xs, ys))
+    check_against_jax(fgrad.vmap(sin_times, (None, 0)), jax.vmap(j_sin_times, (None, 0)),
+                      (X3 / 10, ys), fwd=False)
+    check_against_jax(staged(fgrad.vmap(sin_times, (0, None))), jax.vmap(j_sin_times, (0, None)),
+                      (xs, np.float64(2.0)), fwd=False)
 
 
 def test_clip_gradient_with_nondiff_argnums_and_none_residuals():
