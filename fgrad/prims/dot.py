@@ -50,6 +50,9 @@ dot_general_p = Primitive("dot_general")
 def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    if not lb and lhs.ndim == 2 and rhs.ndim == 2 and len(lc) == 1:
+        # any 2-D contraction is one BLAS call on (transposed) views; einsum would copy
+        return np.matmul(lhs.T if lc == (0,) else lhs, rhs.T if rc == (1,) else rhs)
     if not lb and lhs.ndim <= 2 and rhs.ndim <= 2 and len(lc) == 1:
         if lc == (lhs.ndim - 1,) and rc == (0,):
             return np.matmul(lhs, rhs) if lhs.ndim and rhs.ndim else np.dot(lhs, rhs)
