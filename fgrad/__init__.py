@@ -23,6 +23,7 @@ from fgrad.api import (
 from fgrad.checkpoint import checkpoint, checkpoint_policies, remat
 from fgrad.core.trace import ConcretizationError, EscapedTracerError, TracerConversionError
 from fgrad.custom_derivatives import custom_jvp, custom_vjp
+from fgrad.jit_api import jit
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ __all__ = [
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jit",
     "jvp",
     "linear_transpose",
     "linearize",
