@@ -84,6 +84,41 @@ def _closure_error(kind: str, name: str) -> CustomRuleError:
     )
 
 
+class _Eager:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _CustomFunction:
+    """What custom_jvp and custom_vjp share: argument plumbing and staging the function."""
+
+    kind = ""
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def _stage(self, args, kwargs):
+        """_Eager(result) when no transform is active and no argument is traced (the
+        function just runs); else (nondiff, flat args, in_tree, jaxpr, consts, out_tree)."""
+        name = fun_name(self.fun)
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        nondiff, diff = _split_nondiff(args, self.nondiff_argnums, self.kind, name)
+        flat, in_tree = tree_flatten(tuple(diff))
+        if current_trace() is EVAL_TRACE and not any(isinstance(x, Tracer) for x in flat):
+            return _Eager(self.fun(*args))
+        avals = _arg_avals(flat, self.kind, name)
+        j, consts, out_tree = stage(lambda *d: self.fun(*_merge(nondiff, d)), in_tree, avals,
+                                    f"staging ({self.kind} function {name})")
+        return nondiff, flat, in_tree, j, consts, out_tree
+
+
 # ----- custom_jvp ---------------------------------------------------------------------------
 
 # custom_jvp_call(*consts, *xs) = call_jaxpr(*consts, *xs); d custom_jvp_call = the user's rule
@@ -141,32 +176,13 @@ class _FlatJVP:
         nd = [self.nondiff[i] for i in sorted(self.nondiff)]
         out = rule(*nd, tuple(p_args), tuple(t_args))
         where = f"Custom JVP rule {name} for function {self.fun_name}"
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise CustomRuleError(
-                f"{where} must produce a pair (list or tuple of length two) representing "
-                f"primal and tangent outputs, but got {_describe(out)}."
-            )
-        p_flat, p_tree = tree_flatten(out[0])
+        p_flat = _check_primal_pair(where, "primal and tangent outputs", out, self)
         t_flat, t_tree = tree_flatten(out[1])
-        if p_tree != self.out_tree:
-            raise CustomRuleError(
-                f"{where} must produce primal outputs with the same container (pytree) "
-                f"structure as the function's output: the function returns {self.out_tree} "
-                f"but the rule's primal output is {p_tree}."
-            )
-        if t_tree != p_tree:
+        if t_tree != self.out_tree:
             raise CustomRuleError(
                 f"{where} must produce primal and tangent outputs with equal container "
-                f"(pytree) structures, but got {p_tree} and {t_tree} respectively."
+                f"(pytree) structures, but got {self.out_tree} and {t_tree} respectively."
             )
-        for i, (p, a) in enumerate(zip(p_flat, self.out_avals)):
-            pa = get_aval(p)
-            if (pa.shape, pa.dtype) != (a.shape, a.dtype):
-                raise CustomRuleError(
-                    f"{where} must produce primal outputs with the same shapes and dtypes as "
-                    f"the function: output {i} of {self.fun_name} is {a.str_short()} but the "
-                    f"rule returned {pa.str_short()}."
-                )
         return p_flat, [_match_tangent(where, i, t, a)
                         for i, (t, a) in enumerate(zip(t_flat, self.out_avals))]
 
@@ -183,6 +199,32 @@ def _match_tangent(where: str, i: int, t, aval: ShapedArray):
     if _inexact(aval) and (ta.dtype != aval.dtype or ta.weak_type):
         return convert_element_type(t, aval.dtype)
     return t
+
+
+def _check_primal_pair(where: str, what: str, out, wrapper) -> list:
+    """`out` must be a pair whose first element has the function's output structure and
+    types; returns that element's leaves."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise CustomRuleError(
+            f"{where} must produce a pair (list or tuple of length two) of {what}, but got "
+            f"{_describe(out)}."
+        )
+    flat, tree = tree_flatten(out[0])
+    if tree != wrapper.out_tree:
+        raise CustomRuleError(
+            f"{where} must produce a primal output with the same container (pytree) structure "
+            f"as the function's output: {wrapper.fun_name} returns {wrapper.out_tree} but the "
+            f"rule returned {tree}."
+        )
+    for i, (p, a) in enumerate(zip(flat, wrapper.out_avals)):
+        pa = get_aval(p)
+        if (pa.shape, pa.dtype) != (a.shape, a.dtype):
+            raise CustomRuleError(
+                f"{where} must produce primal outputs with the same shapes and dtypes as the "
+                f"function: output {i} of {wrapper.fun_name} is {a.str_short()} but the rule "
+                f"returned {pa.str_short()}."
+            )
+    return flat
 
 
 def _describe(x) -> str:
@@ -216,7 +258,7 @@ class _BatchedJVP:
         return moved[:box[0]], moved[box[0]:]
 
 
-class custom_jvp:
+class custom_jvp(_CustomFunction):
     """A function with a user-defined JVP rule, like jax.custom_jvp.
 
         @custom_jvp
@@ -232,14 +274,11 @@ class custom_jvp:
     `f_jvp(*nondiff_args, primals, tangents)`.
     """
 
-    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
-        self.jvp: Callable | None = None
+    kind = "custom_jvp"
 
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp: Callable | None = None
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         if symbolic_zeros:
@@ -269,20 +308,14 @@ class custom_jvp:
         self.defjvp(jvp)
 
     def __call__(self, *args, **kwargs):
-        name = fun_name(self.fun)
         if self.jvp is None:
             raise AttributeError(
-                f"No JVP defined for custom_jvp function {name} using defjvp."
+                f"No JVP defined for custom_jvp function {fun_name(self.fun)} using defjvp."
             )
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums, "custom_jvp", name)
-        flat, in_tree = tree_flatten(tuple(diff))
-        if _eager(flat):
-            return self.fun(*args)
-        avals = _arg_avals(flat, "custom_jvp", name)
-        j, consts, out_tree = stage(
-            lambda *d: self.fun(*_merge(nondiff, d)), in_tree, avals,
-            f"staging (custom_jvp function {name})")
+        staged = self._stage(args, kwargs)
+        if type(staged) is _Eager:
+            return staged.value
+        nondiff, flat, in_tree, j, consts, out_tree = staged
         rule = _FlatJVP(self, nondiff, in_tree, out_tree, j.out_avals)
         outs = bind(custom_jvp_call_p, *consts, *flat, call_jaxpr=j, jvp=rule,
                     num_consts=len(consts))
@@ -381,27 +414,8 @@ class _FlatFwd:
         args = _merge(self.nondiff, tree_unflatten(self.in_tree, primals))
         out = self.owner.fwd(*args)
         where = f"Custom VJP fwd rule {self.__name__} for function {self.fun_name}"
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise CustomRuleError(
-                f"{where} must produce a pair (list or tuple of length two) where the first "
-                f"element is the primal output (the output of {self.fun_name}) and the second "
-                f"the residuals for the backward pass, but got {_describe(out)}."
-            )
-        o_flat, o_tree = tree_flatten(out[0])
-        if o_tree != self.out_tree:
-            raise CustomRuleError(
-                f"{where} must produce a primal output with the same container (pytree) "
-                f"structure as {self.fun_name}'s output: the function returns {self.out_tree} "
-                f"but fwd returned {o_tree}."
-            )
-        for i, (o, a) in enumerate(zip(o_flat, self.out_avals)):
-            oa = get_aval(o)
-            if (oa.shape, oa.dtype) != (a.shape, a.dtype):
-                raise CustomRuleError(
-                    f"{where} must produce primal outputs with the same shapes and dtypes as "
-                    f"the function: output {i} of {self.fun_name} is {a.str_short()} but fwd "
-                    f"returned {oa.str_short()}."
-                )
+        o_flat = _check_primal_pair(
+            where, "the primal output and the residuals for the backward pass", out, self)
         r_flat, r_tree = tree_flatten(out[1])
         for r in r_flat:
             try:
@@ -529,7 +543,7 @@ class _BatchedBwd:
         return out
 
 
-class custom_vjp:
+class custom_vjp(_CustomFunction):
     """A function with a user-defined VJP, like jax.custom_vjp.
 
         @custom_vjp
@@ -543,15 +557,12 @@ class custom_vjp:
     `f_bwd(*nondiff_args, residuals, g)`.
     """
 
+    kind = "custom_vjp"
+
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         if symbolic_zeros:
@@ -560,33 +571,22 @@ class custom_vjp:
         self.bwd = bwd
 
     def __call__(self, *args, **kwargs):
-        name = fun_name(self.fun)
         if self.fwd is None:
             raise AttributeError(
-                f"No VJP defined for custom_vjp function {name} using defvjp."
+                f"No VJP defined for custom_vjp function {fun_name(self.fun)} using defvjp."
             )
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums, "custom_vjp", name)
-        flat, in_tree = tree_flatten(tuple(diff))
-        if _eager(flat):
-            return self.fun(*args)
-        avals = _arg_avals(flat, "custom_vjp", name)
-        j, consts, out_tree = stage(
-            lambda *d: self.fun(*_merge(nondiff, d)), in_tree, avals,
-            f"staging (custom_vjp function {name})")
+        staged = self._stage(args, kwargs)
+        if type(staged) is _Eager:
+            return staged.value
+        nondiff, flat, in_tree, j, consts, out_tree = staged
         fwd = _FlatFwd(self, nondiff, in_tree, out_tree, j.out_avals,
-                       [a.strip_weak() for a in avals])
+                       [get_aval(x).strip_weak() for x in flat])
         outs = bind(custom_vjp_call_p, *consts, *flat, call_jaxpr=j, fwd=fwd,
                     num_consts=len(consts))
         return tree_unflatten(out_tree, outs)
 
 
 # ----- shared plumbing ----------------------------------------------------------------------
-
-
-def _eager(flat) -> bool:
-    """No transform is active and no argument is traced: the function runs as written."""
-    return current_trace() is EVAL_TRACE and not any(isinstance(x, Tracer) for x in flat)
 
 
 def _resolve_kwargs(fun: Callable, args: tuple, kwargs: dict) -> tuple:

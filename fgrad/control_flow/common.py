@@ -31,6 +31,7 @@ __all__ = [
     "check_tree_and_types",
     "types_str",
     "fun_name",
+    "fun_where",
     "promote_weak",
     "widen_inputs",
     "carry_fixed_point",
@@ -43,6 +44,13 @@ class ControlFlowTypeError(FGradError, TypeError):
 
 def fun_name(f: Callable) -> str:
     return getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
+
+
+def fun_where(f: Callable) -> str:
+    """The user's function by name and where it is defined, for error messages."""
+    code = getattr(getattr(f, "__wrapped__", f), "__code__", None)
+    where = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code else ""
+    return fun_name(f) + where
 
 
 def avals_of(xs: Sequence[Any]) -> list[ShapedArray]:
@@ -141,11 +149,12 @@ def check_tree_and_types(
     for i, (a, b) in enumerate(zip(avals_a, avals_b)):
         if not same_type(a, b):
             detail = "shapes" if a.shape != b.shape else "dtypes"
+            full = (f" All leaves: {types_str(avals_a)} and {types_str(avals_b)}."
+                    if len(avals_a) > 1 else "")
             raise ControlFlowTypeError(
                 f"{what} must have identical types, but leaf {i} of the {name_a} has type "
                 f"{a.str_short()} while the {name_b} has type {b.str_short()} (the {detail} "
-                f"differ). Full types: {name_a} {types_str(avals_a)}, {name_b} "
-                f"{types_str(avals_b)}."
+                f"differ).{full}"
             )
 
 

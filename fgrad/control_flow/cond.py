@@ -16,6 +16,7 @@ from fgrad.control_flow.common import (
     avals_of,
     check_tree_and_types,
     fun_name,
+    fun_where,
     run_concrete,
     stage,
     widen_inputs,
@@ -201,7 +202,7 @@ def switch(index, branches: Sequence[Callable], *operands):
         index = max(min(convert_element_type(index, _I32), n - 1), 0)
     else:
         index = np.int32(_clamp(int(index), n))
-    names = [fun_name(b) for b in branches]
+    names = [f"branch {i} {fun_where(b)}" for i, b in enumerate(branches)]
     return _bind_cond(index, branches, names, operands)
 
 
@@ -228,19 +229,21 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
         index = convert_element_type(pred, _I32)
     else:
         index = np.int32(1 if bool(pred) else 0)
-    names = [f"false_fun {fun_name(false_fun)}", f"true_fun {fun_name(true_fun)}"]
-    return _bind_cond(index, (false_fun, true_fun), names, operands)
+    names = [f"false_fun {fun_where(false_fun)}", f"true_fun {fun_where(true_fun)}"]
+    return _bind_cond(index, (false_fun, true_fun), names, operands, ref=1)
 
 
-def _bind_cond(index, branches, names, operands):
+def _bind_cond(index, branches, names, operands, ref: int = 0):
+    """Stage every branch, check each against branch `ref` (true_fun for cond), bind."""
     flat, in_tree = tree_flatten(operands)
     avals = avals_of(flat)
-    staged = [stage(b, in_tree, avals, f"staging (lax.cond branch {nm})")
-              for b, nm in zip(branches, names)]
-    j0, _, tree0 = staged[0]
-    for (j, _, tree), nm in zip(staged[1:], names[1:]):
-        check_tree_and_types("cond branch outputs", f"output of {names[0]}", tree0,
-                             j0.out_avals, f"output of {nm}", tree, j.out_avals)
+    staged = [stage(b, in_tree, avals, f"staging (lax.cond branch {fun_name(b)})")
+              for b in branches]
+    jr, _, tree_r = staged[ref]
+    for i, (j, _, tree) in enumerate(staged):
+        if i != ref:
+            check_tree_and_types("cond branch outputs", f"output of {names[ref]}", tree_r,
+                                 jr.out_avals, f"output of {names[i]}", tree, j.out_avals)
     jaxprs = _join_weak_outputs([j for j, _, _ in staged])
     const_avals = [[get_aval(c) for c in consts] for _, consts, _ in staged]
     widened = tuple(
@@ -250,7 +253,7 @@ def _bind_cond(index, branches, names, operands):
     )
     consts = [c for _, cs, _ in staged for c in cs]
     outs = bind(cond_p, index, *consts, *flat, branches=widened)
-    return tree_unflatten(tree0, outs)
+    return tree_unflatten(tree_r, outs)
 
 
 def _join_weak_outputs(jaxprs: list[ClosedJaxpr]) -> list[ClosedJaxpr]:

@@ -19,6 +19,7 @@ from fgrad.control_flow.common import (
     carry_fixed_point,
     check_tree_and_types,
     fun_name,
+    fun_where,
     promote_weak,
     rearrange,
     run_concrete,
@@ -228,7 +229,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
         return avals, cj, cconsts, ctree, bj, bconsts, btree
 
     avals, cj, cconsts, ctree, bj, bconsts, btree = stage_all(init_flat)
-    check_tree_and_types(f"while_loop body_fun {body_name} output and input",
+    check_tree_and_types(f"while_loop body_fun {fun_where(body_fun)} output and input",
                          "input carry", in_tree, avals, "output carry", btree, bj.out_avals)
     init_flat, changed = promote_weak(init_flat, avals, bj.out_avals)
     if changed:
@@ -237,7 +238,8 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     if ctree.num_leaves != 1 or pred[0].shape != () or pred[0].dtype.kind != "b":
         got = types_of(pred) if ctree.num_leaves else str(ctree)
         raise ControlFlowTypeError(
-            f"while_loop cond_fun {cond_name} must return a boolean scalar, but got {got}."
+            f"while_loop cond_fun {fun_where(cond_fun)} must return a boolean scalar, but got "
+            f"{got}."
         )
     outs = bind(while_p, *cconsts, *bconsts, *init_flat, cond_jaxpr=cj, body_jaxpr=bj,
                 cond_nconsts=len(cconsts), body_nconsts=len(bconsts))

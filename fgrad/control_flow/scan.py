@@ -19,6 +19,7 @@ from fgrad.control_flow.common import (
     carry_fixed_point,
     check_tree_and_types,
     fun_name,
+    fun_where,
     promote_weak,
     rearrange,
     run_concrete,
@@ -325,9 +326,9 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
         return j, consts, out_tree, init_avals
 
     j, consts, out_tree, init_avals = staged_body(init_flat)
-    carry_tree, y_tree, n_carry_out = _split_out_tree(out_tree, name)
+    carry_tree, y_tree, n_carry_out = _split_out_tree(out_tree, fun_where(f))
     out_avals = j.out_avals
-    check_tree_and_types(f"scan body {name} carry output and input",
+    check_tree_and_types(f"scan body {fun_where(f)} carry output and input",
                          "input carry", init_tree, init_avals, "output carry", carry_tree,
                          out_avals[:n_carry_out])
     init_flat, changed = promote_weak(init_flat, init_avals, out_avals[:n_carry_out])
