@@ -24,6 +24,7 @@ __all__ = [
     "ControlFlowTypeError",
     "stage",
     "run_concrete",
+    "concrete_runner",
     "rearrange",
     "same_type",
     "avals_of",
@@ -97,6 +98,43 @@ def run_concrete(closed: ClosedJaxpr, args: Sequence[Any]) -> list[Any]:
     the impl, so an impl never re-enters a transform."""
     with set_current_trace(EVAL_TRACE):
         return eval_jaxpr(closed.jaxpr, closed.consts, *args)
+
+
+def concrete_runner(closed: ClosedJaxpr, fixed: Sequence[Any] = ()
+                    ) -> Callable[[Sequence[Any]], list[Any]]:
+    """A function of the remaining inputs evaluating `closed` on concrete values, its first
+    inputs bound to `fixed`, by calling each equation's impl.
+
+    Loop impls build it once and call it every iteration: equations that read only `fixed`
+    values and constants (loop invariants, such as a constant broadcast to the carry's shape)
+    run once here, and an iteration costs the other impls and a dict, not a dispatch through
+    bind per equation (which would end in the same impls).
+    """
+    j = closed.jaxpr
+    base = dict(zip(j.constvars, closed.consts))
+    base.update(zip(j.invars, fixed))
+    eqns = []
+    for e in j.eqns:
+        if all(type(a) is not Var or a in base for a in e.invars):
+            out = e.prim.impl(*[base[a] if type(a) is Var else a.val for a in e.invars],
+                              **e.params)
+            base.update(zip(e.outvars, out if e.prim.multiple_results else [out]))
+        else:
+            eqns.append((e.prim.impl, e.prim.multiple_results, e.invars, e.outvars, e.params))
+    invars, outvars = j.invars[len(fixed):], j.outvars
+
+    def run(args: Sequence[Any]) -> list[Any]:
+        env = dict(base)
+        env.update(zip(invars, args))
+        for impl, multiple, ins, outs, params in eqns:
+            out = impl(*[env[a] if type(a) is Var else a.val for a in ins], **params)
+            if multiple:
+                env.update(zip(outs, out))
+            else:
+                env[outs[0]] = out
+        return [env[a] if type(a) is Var else a.val for a in outvars]
+
+    return run
 
 
 def rearrange(

@@ -18,11 +18,11 @@ from fgrad.control_flow.common import (
     avals_of,
     carry_fixed_point,
     check_tree_and_types,
+    concrete_runner,
     fun_name,
     fun_where,
     promote_weak,
     rearrange,
-    run_concrete,
     stage,
 )
 from fgrad.control_flow.scan import scan
@@ -53,8 +53,9 @@ while_p = Primitive("while", multiple_results=True)
 @while_p.def_impl
 def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     cc, bc, carry = split_list(list(args), [cond_nconsts, body_nconsts])
-    while run_concrete(cond_jaxpr, [*cc, *carry])[0]:
-        carry = run_concrete(body_jaxpr, [*bc, *carry])
+    cond, body = concrete_runner(cond_jaxpr, cc), concrete_runner(body_jaxpr, bc)
+    while cond(carry)[0]:
+        carry = body(carry)
     return list(carry)
 
 

@@ -18,11 +18,11 @@ from fgrad.control_flow.common import (
     avals_of,
     carry_fixed_point,
     check_tree_and_types,
+    concrete_runner,
     fun_name,
     fun_where,
     promote_weak,
     rearrange,
-    run_concrete,
     stage,
 )
 from fgrad.core.avals import ShapedArray, get_aval
@@ -61,9 +61,10 @@ def _scan_impl(*args, jaxpr, num_consts, num_carry, length, reverse):
     consts, carry, xs = split_list(list(args), [num_consts, num_carry])
     y_avals = jaxpr.out_avals[num_carry:]
     ys = [np.empty((length,) + a.shape, a.dtype) for a in y_avals]
+    body = concrete_runner(jaxpr, consts)
     for step in range(length):
         i = length - 1 - step if reverse else step
-        outs = run_concrete(jaxpr, [*consts, *carry, *[x[i] for x in xs]])
+        outs = body([*carry, *[x[i] for x in xs]])
         carry = outs[:num_carry]
         for y, o in zip(ys, outs[num_carry:]):
             y[i] = o
