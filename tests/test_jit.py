@@ -444,3 +444,11 @@ def test_decorator_forms_and_edge_signatures():
     assert len(count) == 1
     f(1.0)  # a Python float is weakly typed: a new signature
     assert len(count) == 2
+
+
+def test_basic_indexing_of_traced_arrays():
+    """x[t] on a staged array (the unrolled-RNN pattern) lowers to slice/reshape."""
+    x = np.arange(24.0).reshape(4, 3, 2)
+    f = fgrad.jit(lambda x: (x[1], x[..., 0], x[0, ::-1], x[:, None, 1]))
+    for got, want in zip(f(x), (x[1], x[..., 0], x[0, ::-1], x[:, None, 1])):
+        np.testing.assert_array_equal(got, want)

@@ -199,6 +199,8 @@ def _basic(x, shape, indexer):
             strides.append(1)
         else:
             _, start, stop, step = e
+            if start is None:  # a whole axis, from an explicit or implied Ellipsis
+                start, stop, step = 0, n, 1
             m = len(range(start, -1 if stop is None else stop, step))
             if step < 0 and m:
                 flips.append(axis)
