@@ -364,13 +364,22 @@ def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, num_consts):
 custom_lin_p = Primitive("custom_lin", multiple_results=True)
 
 
-@custom_lin_p.def_impl
-def _custom_lin_impl(*args, num_res, bwd, out_avals):
-    raise CustomRuleError(
+def _forward_mode_error(bwd) -> CustomRuleError:
+    return CustomRuleError(
         f"can't apply forward-mode autodiff (jvp) to a custom_vjp function ({bwd.fun_name}). "
         "A custom_vjp defines reverse mode only: use grad/vjp/jacrev, or define the function "
         "with custom_jvp to support forward mode."
     )
+
+
+@custom_lin_p.def_impl
+def _custom_lin_impl(*args, num_res, bwd, out_avals):
+    raise _forward_mode_error(bwd)
+
+
+@custom_lin_p.def_jvp
+def _custom_lin_jvp(primals, tangents, *, num_res, bwd, out_avals):
+    raise _forward_mode_error(bwd)
 
 
 @custom_lin_p.def_abstract_eval
