@@ -28,7 +28,6 @@ __all__ = [
     "rearrange",
     "same_type",
     "avals_of",
-    "strip_weak_avals",
     "check_tree_and_types",
     "types_str",
     "fun_name",
@@ -56,10 +55,6 @@ def fun_where(f: Callable) -> str:
 
 def avals_of(xs: Sequence[Any]) -> list[ShapedArray]:
     return [get_aval(x) for x in xs]
-
-
-def strip_weak_avals(avals: Sequence[ShapedArray]) -> list[ShapedArray]:
-    return [a.strip_weak() for a in avals]
 
 
 def stage(

@@ -24,6 +24,7 @@ from fgrad.control_flow.common import (
     promote_weak,
     rearrange,
     stage,
+    types_str,
 )
 from fgrad.control_flow.scan import scan
 from fgrad.core.avals import get_aval
@@ -237,7 +238,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
         avals, cj, cconsts, ctree, bj, bconsts, btree = stage_all(init_flat)
     pred = cj.out_avals
     if ctree.num_leaves != 1 or pred[0].shape != () or pred[0].dtype.kind != "b":
-        got = types_of(pred) if ctree.num_leaves else str(ctree)
+        got = types_str(pred) if ctree.num_leaves else str(ctree)
         raise ControlFlowTypeError(
             f"while_loop cond_fun {fun_where(cond_fun)} must return a boolean scalar, but got "
             f"{got}."
@@ -245,10 +246,6 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     outs = bind(while_p, *cconsts, *bconsts, *init_flat, cond_jaxpr=cj, body_jaxpr=bj,
                 cond_nconsts=len(cconsts), body_nconsts=len(bconsts))
     return tree_unflatten(in_tree, outs)
-
-
-def types_of(avals) -> str:
-    return ", ".join(a.str_short() for a in avals)
 
 
 def _static_int(x):
