@@ -267,11 +267,12 @@ def bessel_i1e(x):
     return bind(bessel_i1e_p, x)
 
 
-# xlogy(x, y) = x log(y), 0 where x = 0 (also for y = 0). JAX's convention for the derivative,
-# which a select-based composite would not give: d = log(y) dx + x / y dy everywhere.
+# xlogy(x, y) = x log(y), 0 where x = 0 (also for y = 0 or inf; nan for y = nan). JAX's
+# convention for the derivative, which a select-based composite would not give:
+# d = log(y) dx + x / y dy everywhere.
 def _xlogy_impl(x, y):
     with np.errstate(all="ignore"):
-        return np.where(x == 0, np.zeros((), np.result_type(x)), x * np.log(y))[()]
+        return np.where((x == 0) & (y == y), np.zeros((), np.result_type(x)), x * np.log(y))[()]
 
 
 xlogy_p = binary_op("xlogy", _xlogy_impl, kinds="f")
@@ -286,10 +287,10 @@ def xlogy(x, y):
     return bind(xlogy_p, x, y)
 
 
-# xlog1py(x, y) = x log1p(y), 0 where x = 0; d = log1p(y) dx + x / (1 + y) dy
+# xlog1py(x, y) = x log1p(y), 0 where x = 0 (unless y is nan); d = log1p(y) dx + x / (1 + y) dy
 def _xlog1py_impl(x, y):
     with np.errstate(all="ignore"):
-        return np.where(x == 0, np.zeros((), np.result_type(x)), x * np.log1p(y))[()]
+        return np.where((x == 0) & (y == y), np.zeros((), np.result_type(x)), x * np.log1p(y))[()]
 
 
 xlog1py_p = binary_op("xlog1py", _xlog1py_impl, kinds="f")
