@@ -323,7 +323,7 @@ def _check_source(src: str, forbidden: list[str]) -> None:
         if isinstance(node, ast.Name):
             assert _ALLOWED_NAME.match(node.id), node.id
         if isinstance(node, ast.Attribute):
-            assert node.attr == "T"
+            assert node.attr in ("T", "reshape", "transpose")
         if isinstance(node, ast.keyword):
             assert node.arg in (None, "out")
 

@@ -33,7 +33,14 @@ import numpy as np
 from fgrad._util import format_frame
 from fgrad.core.ir import Eqn, Jaxpr, Literal, Var
 from fgrad.prims.dot import dot_general_p
-from fgrad.prims.shape import broadcast_in_dim_p
+from fgrad.prims.shape import (
+    broadcast_in_dim_p,
+    expand_dims_p,
+    reshape_p,
+    slice_p,
+    squeeze_p,
+    transpose_p,
+)
 
 __all__ = ["CompiledJaxpr", "compile_jaxpr"]
 
@@ -75,6 +82,30 @@ def _matmul_form(eqn: Eqn) -> tuple[bool, bool] | None:
     return lc[0] == 0, rc[0] == 1
 
 
+def _view_form(eqn: Eqn):
+    """Shape primitives as ndarray methods or indexing with prebuilt arguments: the same
+    views as their impls, without a Python wrapper and a numpy function dispatch per call
+    (np.reshape costs ~10x x.reshape). Only for operands of rank >= 1, which are ndarrays at
+    run time (a 0-d value may be a Python or numpy scalar)."""
+    prim = eqn.prim
+    x = eqn.invars[0] if eqn.invars else None
+    if type(x) is not Var or not x.aval.shape:
+        return None
+    if prim is reshape_p or prim is squeeze_p or prim is expand_dims_p:
+        return ("reshape", eqn.outvars[0].aval.shape)
+    if prim is transpose_p:
+        perm = eqn.params["permutation"]
+        return ("T", None) if perm == (1, 0) else ("transpose", perm)
+    if prim is slice_p:
+        p = eqn.params
+        strides = p["strides"] or (1,) * x.aval.ndim
+        index = tuple(
+            slice(a, b, st) for a, b, st in zip(p["start_indices"], p["limit_indices"], strides)
+        )
+        return ("index", index)
+    return None
+
+
 def _broadcast_runtime_shape(eqn: Eqn) -> tuple[int, ...]:
     """The shape numpy needs to broadcast this operand itself: size-1 axes inserted where
     broadcast_in_dim adds axes, leading ones dropped."""
@@ -109,6 +140,7 @@ class _Plan:
         ufunc = [_is_ufunc_eqn(e) for e in eqns]
         self.ufunc = ufunc
         self.matmul = [_matmul_form(e) for e in eqns]
+        self.view = [_view_form(e) for e in eqns]
 
         def only_ufunc_uses(v: Var) -> bool:
             return v not in outs and all(ufunc[j] for j in uses.get(v, ()))
@@ -206,6 +238,7 @@ def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
     names: dict[Var, str] = {}
     impl_names: dict[int, str] = {}
     free: list[str] = []  # names of dead variables, reused so that no `del` is needed
+    borrowed: set[Var] = set()  # variables read under another variable's name
     count = 0
 
     def fresh() -> str:
@@ -225,24 +258,35 @@ def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
 
     for v in jaxpr.constvars + jaxpr.invars:
         names[v] = fresh()
-    param_names = set(names.values())
+    params = set(jaxpr.constvars) | set(jaxpr.invars)
     lines.append(f"def {_FN_NAME}({', '.join(names[v] for v in jaxpr.invars)}):")
     for v, c in zip(jaxpr.constvars, consts):
         lines.append(f"    {names[v]} = {glob('c', c)}")
 
     for i, eqn in enumerate(jaxpr.eqns):
         out = eqn.outvars[0] if eqn.outvars else None
-        if out in plan.fused and type(eqn.invars[0]) is Literal:
-            # a broadcast scalar constant: consumers read the global directly
-            names[out] = glob("l", np.asarray(eqn.invars[0].val, dtype=out.aval.dtype))
-            continue
+        if out in plan.fused:
+            x = eqn.invars[0]
+            if type(x) is Literal:
+                # a broadcast scalar constant: consumers read the global directly
+                names[out] = glob("l", np.asarray(x.val, dtype=out.aval.dtype))
+                continue
+            if plan.fused[out] == x.aval.shape and last_use[x] >= last_use[out] > i:
+                # numpy broadcasts the operand as it is: consumers read it by its own name
+                names[out] = names[x]
+                borrowed.add(out)
+                continue
         # An operand that dies here hands its name to the result: rebinding the name frees
         # the operand exactly when a `del` would, and the source stays one line per equation.
-        dying = [
-            names[a]
+        dying_vars = [
+            a
             for a in dict.fromkeys(eqn.invars)
-            if type(a) is Var and last_use[a] == i and not names[a].startswith("_")
+            if type(a) is Var
+            and last_use[a] == i
+            and a not in borrowed
+            and not names[a].startswith("_")
         ]
+        dying = [names[a] for a in dying_vars]
         target = plan.inplace.get(i)
         if target is not None:  # the result lives in the target's buffer: give it its name
             dying.remove(names[target])
@@ -261,7 +305,8 @@ def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
             line_eqn[len(lines)] = eqn
         dead = dying + [names[v] for v in eqn.outvars if v not in last_use]
         # arguments and constants stay referenced by the caller and the namespace anyway
-        to_del = [n for n in dead if n not in param_names]
+        kept = {names[a] for a in dying_vars if a in params}
+        to_del = [n for n in dead if n not in kept]
         if to_del:
             lines.append(f"    del {', '.join(to_del)}")
         free.extend(dead)
@@ -284,13 +329,22 @@ def _emit(eqn: Eqn, i: int, plan: _Plan, outs: list[str], ref, glob, impl_names)
         shape = plan.fused[out]
         if shape == x.aval.shape:
             return None if outs[0] == ref(x) else f"{outs[0]} = {ref(x)}"
-        reshape = _impl_name(np.reshape, glob, impl_names)
-        return f"{outs[0]} = {reshape}({ref(x)}, {glob('s', shape)})"
+        return f"{outs[0]} = {ref(x)}.reshape({glob('s', shape)})"  # rank >= 1: an ndarray
 
     mm = plan.matmul[i]
     if mm is not None:
         lhs, rhs = (ref(a) + (".T" if t else "") for a, t in zip(eqn.invars, mm))
         return f"{outs[0]} = {_impl_name(np.matmul, glob, impl_names)}({lhs}, {rhs})"
+
+    view = plan.view[i]
+    if view is not None:
+        kind, arg = view
+        x = ref(eqn.invars[0])
+        if kind == "T":
+            return f"{outs[0]} = {x}.T"
+        if kind == "index":
+            return f"{outs[0]} = {x}[{glob('s', arg)}]"
+        return f"{outs[0]} = {x}.{kind}({glob('s', arg)})"
 
     impl = eqn.prim.impl
     if impl is None:
