@@ -376,3 +376,12 @@ def test_scan_cond_property(length, data, reverse):
     ct = (np.float64(1.5), np.cos(np.arange(length)))
     _, pull = fgrad.vjp(lambda a, b: _f_prop(a, b, reverse), x0, xs)
     assert_tree_close(pull(ct), _J_PROP_VJP(x0, xs, ct, reverse), 1e-9, 1e-9)
+
+
+def test_fori_counter_is_weak_like_jax():
+    out = lax.fori_loop(0, 3, lambda i, c: c * i + c, np.float32(1.5))
+    ref = jax.lax.fori_loop(0, 3, lambda i, c: c * i + c, np.float32(1.5))
+    assert np.asarray(out).dtype == ref.dtype == np.float32
+    assert_tree_close(out, ref)
+    with pytest.raises(ControlFlowTypeError, match=r"f32\[\].*f64\[\]"):
+        lax.scan(lambda c, x: (c * x, x), np.float32(1.0), np.ones(3))

@@ -34,7 +34,7 @@ from fgrad.core.primitive import Primitive, bind
 from fgrad.core.trace import Tracer, find_concrete
 from fgrad.interpreters.jaxpr_transforms import batch_jaxpr, jvp_jaxpr, partial_eval_jaxpr
 from fgrad.interpreters.staging import trace_to_jaxpr
-from fgrad.prims.arith import add, convert_element_type, lt, select
+from fgrad.prims.arith import add, add_p, convert_element_type, lt, select
 from fgrad.prims.reduce import reduce_max
 from fgrad.prims.shape import bdim_to_front, broadcast_batch, broadcast_in_dim
 from fgrad.tree_util import tree_flatten, tree_unflatten
@@ -236,6 +236,8 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     init_flat, changed = promote_weak(init_flat, avals, bj.out_avals)
     if changed:
         avals, cj, cconsts, ctree, bj, bconsts, btree = stage_all(init_flat)
+        check_tree_and_types(f"while_loop body_fun {fun_where(body_fun)} output and input",
+                             "input carry", in_tree, avals, "output carry", btree, bj.out_avals)
     pred = cj.out_avals
     if ctree.num_leaves != 1 or pred[0].shape != () or pred[0].dtype.kind != "b":
         got = types_str(pred) if ctree.num_leaves else str(ctree)
@@ -268,11 +270,16 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     lo, hi = _static_int(lower), _static_int(upper)
     dtype = np.result_type(get_aval(lower).dtype, get_aval(upper).dtype)
     if lo is not None and hi is not None:
+        # Python-int bounds give a weak int counter, as in JAX: `c * i` keeps c's float32.
+        # Binding add with the Python int 1 keeps it weak (the wrapper would make 1 strong).
+        weak = type(lower) is int and type(upper) is int
+
         def scan_body(carry, _):
             i, x = carry
-            return (add(i, 1), body_fun(i, x)), None
+            return (bind(add_p, i, 1) if weak else add(i, 1), body_fun(i, x)), None
 
-        (_, out), _ = scan(scan_body, (dtype.type(lo), init_val), None, length=max(hi - lo, 0))
+        i0 = lo if weak else dtype.type(lo)
+        (_, out), _ = scan(scan_body, (i0, init_val), None, length=max(hi - lo, 0))
         return out
     lower = convert_element_type(lower, dtype)
     upper = convert_element_type(upper, dtype)

@@ -326,15 +326,19 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                                     f"staging (lax.scan body {name})")
         return j, consts, out_tree, init_avals
 
+    def check(j, out_tree, init_avals):
+        carry_tree, y_tree, n_carry_out = _split_out_tree(out_tree, fun_where(f))
+        check_tree_and_types(f"scan body {fun_where(f)} carry output and input",
+                             "input carry", init_tree, init_avals, "output carry", carry_tree,
+                             j.out_avals[:n_carry_out])
+        return carry_tree, y_tree
+
     j, consts, out_tree, init_avals = staged_body(init_flat)
-    carry_tree, y_tree, n_carry_out = _split_out_tree(out_tree, fun_where(f))
-    out_avals = j.out_avals
-    check_tree_and_types(f"scan body {fun_where(f)} carry output and input",
-                         "input carry", init_tree, init_avals, "output carry", carry_tree,
-                         out_avals[:n_carry_out])
-    init_flat, changed = promote_weak(init_flat, init_avals, out_avals[:n_carry_out])
+    carry_tree, y_tree = check(j, out_tree, init_avals)
+    init_flat, changed = promote_weak(init_flat, init_avals, j.out_avals[:len(init_flat)])
     if changed:
         j, consts, out_tree, init_avals = staged_body(init_flat)
+        carry_tree, y_tree = check(j, out_tree, init_avals)
     outs = bind(scan_p, *consts, *init_flat, *x_flat, jaxpr=j, num_consts=len(consts),
                 num_carry=len(init_flat), length=length, reverse=bool(reverse))
     nk = len(init_flat)
