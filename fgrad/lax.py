@@ -66,6 +66,19 @@ from fgrad.prims.shape import (
     squeeze,
     transpose,
 )
+from fgrad.prims.special import (
+    bessel_i0e,
+    bessel_i1e,
+    digamma,
+    erf,
+    erf_inv,
+    erfc,
+    igamma,
+    igammac,
+    lgamma,
+    polygamma,
+    zeta,
+)
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "atan", "broadcast_in_dim", "ceil", "concatenate",
@@ -76,4 +89,6 @@ __all__ = [
     "scatter_add", "select", "sign", "sin", "slice", "sqrt", "squeeze", "stop_gradient", "sub",
     "tan", "tanh", "transpose",
     "cond", "fori_loop", "map", "scan", "switch", "while_loop",
+    "bessel_i0e", "bessel_i1e", "digamma", "erf", "erf_inv", "erfc", "igamma", "igammac",
+    "lgamma", "polygamma", "zeta",
 ]
