@@ -178,7 +178,8 @@ class JittedFunction:
             keys = tuple(_leaf_key(x) for x in leaves)
         except TypeError:
             raise self._bad_leaf_error(dyn_args, dyn_kw, leaves) from None
-        statics = (tuple(static_pos), tuple(static_kw))
+        # the type too: 1, 1.0 and True are equal and hash alike but may trace differently
+        statics = tuple((i, type(v), v) for i, v in static_pos + static_kw)
         n = len(dyn)
         if (
             not dyn_kw
@@ -442,7 +443,7 @@ def _diff(old: _Signature, new: _Signature) -> list[str]:
             continue
         a, b = old.statics[label], new.statics[label]
         try:
-            same = bool(a == b) and hash(a) == hash(b)
+            same = type(a) is type(b) and bool(a == b) and hash(a) == hash(b)
         except Exception:
             same = False
         if not same:

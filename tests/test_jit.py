@@ -452,3 +452,12 @@ def test_basic_indexing_of_traced_arrays():
     f = fgrad.jit(lambda x: (x[1], x[..., 0], x[0, ::-1], x[:, None, 1]))
     for got, want in zip(f(x), (x[1], x[..., 0], x[0, ::-1], x[:, None, 1])):
         np.testing.assert_array_equal(got, want)
+
+
+def test_static_values_of_different_types_do_not_share_a_trace():
+    f = fgrad.jit(lambda x, k: x * k if isinstance(k, float) else x + k, static_argnums=1)
+    x = np.ones(2)
+    np.testing.assert_array_equal(f(x, 3), x + 3)
+    np.testing.assert_array_equal(f(x, 3.0), x * 3.0)  # 3 == 3.0, same hash: still a new trace
+    assert f.cache_info().misses == 2
+    assert "static argument 'k' changed: 3 -> 3.0" in f.cache_info().retraces[1]
