@@ -316,8 +316,11 @@ class Lowered:
     def compile(self) -> CompiledJaxpr:
         return compiled_of(self.jaxpr)
 
-    def source(self) -> str:
-        return self.compile().source
+    def source(self, *, annotated: bool = False) -> str:
+        """The generated Python. With annotated=True each line also names its primitive in a
+        comment (a reading aid; the compiled text never contains names)."""
+        compiled = self.compile()
+        return compiled.annotated_source() if annotated else compiled.source
 
     def __str__(self) -> str:
         return self.as_text()

@@ -372,6 +372,8 @@ def test_lower_as_text_and_source(data):
     assert len(lowered.jaxpr.eqns) - 1 <= len(body) <= len(lowered.jaxpr.eqns)
     assert len(ast.parse(src).body[0].body) == len(src.splitlines()) - 1
     assert lowered.compile()(data["x"], data["y"])[0] == f_elementwise(data["x"], data["y"])
+    annotated = lowered.source(annotated=True)
+    assert "# sin" in annotated and "# exp" in annotated and "#" not in src
 
 
 def test_errors_in_generated_code_name_the_equation():

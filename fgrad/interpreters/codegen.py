@@ -23,8 +23,10 @@ Every intermediate is `del`eted right after its last use, so memory is returned 
 
 from __future__ import annotations
 
+import itertools
 import keyword
 import linecache
+import re
 import weakref
 from typing import Any
 
@@ -210,6 +212,14 @@ class CompiledJaxpr:
             self.annotate(e)
             raise
 
+    def annotated_source(self) -> str:
+        """The source with each statement's primitive as a trailing comment, for reading
+        only: what is compiled and run is `source`, which names no primitive."""
+        lines = self.source.splitlines()
+        for lineno, eqn in self._line_eqn.items():
+            lines[lineno - 1] += f"  # {_SAFE.sub('?', eqn.prim.name)}"
+        return "\n".join(lines) + "\n"
+
     def annotate(self, exc: BaseException) -> None:
         """Point an error raised inside generated code at the equation and the user's line."""
         tb = exc.__traceback__
@@ -225,7 +235,8 @@ class CompiledJaxpr:
             )
 
 
-_counter = [0]
+_filenames = itertools.count(1)
+_SAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
 def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
@@ -313,8 +324,7 @@ def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
     lines.append(f"    return [{', '.join(ref(a) for a in jaxpr.outvars)}]")
     source = "\n".join(lines) + "\n"
 
-    _counter[0] += 1
-    filename = f"<fgrad.jit generated #{_counter[0]}>"
+    filename = f"<fgrad.jit generated #{next(_filenames)}>"
     exec(compile(source, filename, "exec"), ns)
     compiled = CompiledJaxpr(ns[_FN_NAME], source, filename, line_eqn)
     _register_source(compiled, source, filename)
