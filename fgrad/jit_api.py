@@ -212,7 +212,7 @@ class JittedFunction:
             self._cache[key] = entry
             self._seen.append(sig)
         self._retraces.append(reason)
-        logger.debug("fgrad.jit(%s) traced: %s", self._name, reason)
+        logger.debug("fgrad.jit(%s) traced (%s)", self._name, reason)
         return entry, leaves
 
     def _stage(self, leaves, in_tree, static_pos, static_kw) -> _Entry:
@@ -258,7 +258,7 @@ class JittedFunction:
         if not self._seen:
             return "first call"
         diffs = min((_diff(old, sig) for old in self._seen), key=len)
-        return "re-traced because " + "; ".join(diffs[:8]) + (" ..." if len(diffs) > 8 else "")
+        return "; ".join(diffs[:8]) + (" ..." if len(diffs) > 8 else "")
 
     def explain_cache_miss(self, *args, **kwargs) -> str:
         """Would calling with these arguments reuse a cached trace? If not, say what differs
@@ -267,7 +267,10 @@ class JittedFunction:
         if key in self._cache:
             return f"cache hit: fgrad.jit({self._name}) reuses an existing trace"
         sig = self._signature(dyn_args, dyn_kw, leaves, key, static_pos, static_kw)
-        return f"cache miss: fgrad.jit({self._name}) would trace: {self._explain(sig)}"
+        why = self._explain(sig)
+        if why == "first call":
+            return f"cache miss: fgrad.jit({self._name}) has not traced anything yet"
+        return f"cache miss: fgrad.jit({self._name}) would trace again because {why}"
 
     def cache_info(self) -> JitCacheInfo:
         return JitCacheInfo(self._hits, self._misses, len(self._cache), list(self._retraces))
@@ -337,7 +340,10 @@ def jit(
     """Compile `fun` per abstract signature, like jax.jit. Static arguments are passed to
     `fun` as Python values and are part of the cache key (so they must be hashable); every
     other argument is traced by shape and dtype. Donation is accepted and ignored: numpy
-    buffers are freed by reference counting. Usable as `@jit` or `jit(static_argnums=...)`."""
+    buffers are freed by reference counting. Usable as `@jit` or `jit(static_argnums=...)`.
+
+    The result has `lower(*args).as_text()` (the jaxpr), `lower(*args).source()` (the generated
+    Python), `cache_info()` and `explain_cache_miss(*args)` (why a call re-traces)."""
     del donate_argnums, donate_argnames
     if fun is None:
         return functools.partial(
