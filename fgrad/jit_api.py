@@ -123,6 +123,10 @@ class JittedFunction:
     def __repr__(self) -> str:
         return f"<fgrad.jit of {self._name}>"
 
+    def __get__(self, obj, objtype=None):
+        """As a method, `self` is the first argument (make it static, or a pytree of arrays)."""
+        return self if obj is None else functools.partial(self, obj)
+
     def __call__(self, *args, **kwargs):
         if self._simple and not kwargs:
             key = []

@@ -463,3 +463,26 @@ def test_static_values_of_different_types_do_not_share_a_trace():
     np.testing.assert_array_equal(f(x, 3.0), x * 3.0)  # 3 == 3.0, same hash: still a new trace
     assert f.cache_info().misses == 2
     assert "static argument 'k' changed: 3 -> 3.0" in f.cache_info().retraces[1]
+
+
+def test_jitted_methods():
+    class Model:
+        def __init__(self, w):
+            self.w = w
+
+        def __hash__(self):
+            return id(self)
+
+        @fgrad.jit
+        def apply(self, x):
+            return x * 2.0
+
+        @fgrad.jit(static_argnums=0)
+        def scaled(self, x):
+            return x * self.w
+
+    m = Model(3.0)
+    x = np.ones(2)
+    with pytest.raises(TypeError, match="argument 'self' is a Model"):
+        m.apply(x)
+    np.testing.assert_array_equal(m.scaled(x), 3 * x)
