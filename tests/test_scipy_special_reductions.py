@@ -151,6 +151,7 @@ def test_multigammaln_vs_scipy_and_jax(d):
     _close(fs.multigammaln(a, d), ss.multigammaln(a, d), 1e-13, 1e-14)
     _close(fgrad.vmap(fgrad.grad(lambda a: fs.multigammaln(a, d)))(a),
            jax.vmap(jax.grad(lambda a: jss.multigammaln(a, d)))(a), 1e-12)
+    assert fs.multigammaln(a.astype(np.float32), d).dtype == np.float32
 
 
 def test_aliases_and_loggamma():

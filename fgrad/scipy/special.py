@@ -200,7 +200,7 @@ def multigammaln(a, d):
     total = _sp.lgamma(a)
     for j in range(1, d):
         total = fnp.add(total, _sp.lgamma(fnp.subtract(a, j / 2)))
-    return fnp.add(total, d * (d - 1) / 4 * np.log(np.pi))
+    return fnp.add(total, d * (d - 1) / 4 * float(np.log(np.pi)))
 
 
 def factorial(n, exact=False):
