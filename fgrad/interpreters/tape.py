@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from fgrad.core.avals import ShapedArray, get_aval, tangent_dtype
-from fgrad.core.ir import ClosedJaxpr, Var
+from fgrad.core.ir import ClosedJaxpr
 from fgrad.core.markers import Zero, zeros_like_aval
 from fgrad.core.primitive import bind
 from fgrad.core.trace import EVAL_TRACE, Trace, Tracer, current_trace, new_trace
+from fgrad.interpreters.codegen import compile_jaxpr
 from fgrad.interpreters.jaxpr_transforms import jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
 from fgrad.interpreters.staging import trace_to_jaxpr
 
@@ -58,32 +59,17 @@ class _Entry:
     def __init__(self, fwd, bwd: ClosedJaxpr, n_out, out_nz, n_res, multiple):
         self.fwd = fwd
         self.bwd = bwd  # (residuals..., cotangents...) -> cotangents of the tracked inputs
-        self.bwd_run = _impl_runner(bwd)
+        self.bwd_run = _compiled(bwd)
         self.n_out = n_out
         self.out_nz = out_nz
         self.n_res = n_res
         self.multiple = multiple
 
 
-def _impl_runner(closed: ClosedJaxpr):
-    """Evaluate a small jaxpr by calling impls directly: the parent is the eval trace, so
-    dispatch through bind would only add cost."""
-    jaxpr, consts = closed.jaxpr, closed.consts
-    eqns = [(e.prim.impl, e.prim.multiple_results, e.invars, e.outvars, e.params) for e in jaxpr.eqns]
-    invars, outvars, constvars = jaxpr.invars, jaxpr.outvars, jaxpr.constvars
-
-    def run(*args):
-        env = dict(zip(constvars, consts))
-        env.update(zip(invars, args))
-        for impl, multiple, ins, outs, params in eqns:
-            out = impl(*[env[a] if type(a) is Var else a.val for a in ins], **params)
-            if multiple:
-                env.update(zip(outs, out))
-            else:
-                env[outs[0]] = out
-        return [env[a] if type(a) is Var else a.val for a in outvars]
-
-    return run
+def _compiled(closed: ClosedJaxpr):
+    """Generated straight-line numpy code for a small jaxpr: at the top level every value is
+    concrete, so dispatch through bind would only add cost."""
+    return compile_jaxpr(closed.jaxpr, closed.consts).fn
 
 
 _CACHE: OrderedDict = OrderedDict()  # memo only: a pure function of its key (see tape_entry)
@@ -131,7 +117,7 @@ def _build_entry(prim, params, avals, nonzero) -> _Entry:
         inst = [False] * n_out + [True] * sum(out_nz)
         known, unknown, _, n_res = partial_eval_jaxpr(jv, unknowns, instantiate=inst)
         bwd = transpose_jaxpr(unknown, [False] * n_res + [True] * n_tan_in)
-    return _Entry(_impl_runner(known), bwd, n_out, out_nz, n_res, multiple)
+    return _Entry(_compiled(known), bwd, n_out, out_nz, n_res, multiple)
 
 
 class _TopLevel(Trace):
