@@ -43,7 +43,8 @@ def _expand_back(y, in_shape, axes):
 
 # d sum(x) = sum(dx); transpose: broadcast back
 reduce_sum_p = Primitive("reduce_sum")
-reduce_sum_p.def_impl(lambda x, *, axes: np.sum(x, axis=axes))
+# dtype= keeps numpy from widening small integers (np.sum of int32 is int64)
+reduce_sum_p.def_impl(lambda x, *, axes: np.sum(x, axis=axes, dtype=np.result_type(x)))
 reduce_sum_p.def_abstract_eval(lambda x, *, axes: _reduced_aval(x, axes))
 deflinear(reduce_sum_p, lambda ct, x, *, axes: [_expand_back(ct, x.aval.shape, axes)])
 reduce_sum_p.def_batch(_reducer_batch(reduce_sum_p))
@@ -181,9 +182,10 @@ cumsum_p = Primitive("cumsum")
 
 @cumsum_p.def_impl
 def _cumsum_impl(x, *, axis, reverse):
+    dtype = np.result_type(x)  # numpy would widen small integers
     if reverse:
-        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
-    return np.cumsum(x, axis=axis)
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=dtype), axis)
+    return np.cumsum(x, axis=axis, dtype=dtype)
 
 
 @cumsum_p.def_abstract_eval
