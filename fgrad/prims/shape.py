@@ -333,11 +333,22 @@ def _pad_transpose(ct, x, value, *, padding_config):
 
 @pad_p.def_batch
 def _pad_batch(args, bdims, *, padding_config):
-    x, v = args
-    if bdims[1] is not None:
-        raise NotImplementedError("vmap of pad over a batched padding value")
-    x = bdim_to_front(x, bdims[0])
-    return pad(x, v, ((0, 0, 0),) + tuple(padding_config)), 0
+    (x, v), (xd, vd) = args, bdims
+    size = get_aval(x).shape[xd] if xd is not None else get_aval(v).shape[vd]
+    x = broadcast_batch(x, size) if xd is None else bdim_to_front(x, xd)
+    config = ((0, 0, 0),) + tuple(padding_config)
+    if vd is None:
+        return pad(x, v, config), 0
+    # one padding value per member: pad with zeros, then select each member's value where the
+    # padding went (a constant mask)
+    from fgrad.prims.arith import select
+
+    aval = get_aval(x)
+    padded = pad(x, np.zeros((), aval.dtype), config)
+    mask = pad(np.zeros(aval.shape, np.bool_), np.ones((), np.bool_), config)
+    out_shape = get_aval(padded).shape
+    fill = broadcast_in_dim(v, out_shape, (0,))
+    return select(mask, fill, padded), 0
 
 
 def pad(x, value, padding_config):
