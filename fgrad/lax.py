@@ -74,6 +74,7 @@ from fgrad.prims.special import (
     erf_inv,
     erfc,
     igamma,
+    igamma_grad_a,
     igammac,
     lgamma,
     polygamma,
@@ -89,6 +90,6 @@ __all__ = [
     "scatter_add", "select", "sign", "sin", "slice", "sqrt", "squeeze", "stop_gradient", "sub",
     "tan", "tanh", "transpose",
     "cond", "fori_loop", "map", "scan", "switch", "while_loop",
-    "bessel_i0e", "bessel_i1e", "digamma", "erf", "erf_inv", "erfc", "igamma", "igammac",
-    "lgamma", "polygamma", "zeta",
+    "bessel_i0e", "bessel_i1e", "digamma", "erf", "erf_inv", "erfc", "igamma", "igamma_grad_a",
+    "igammac", "lgamma", "polygamma", "zeta",
 ]

@@ -537,8 +537,37 @@ def test_float32_in_float32_out(name):
     assert fs.gammaln(2).dtype == np.float64
 
 
-def test_gammainc_grad_a_raises():
-    with pytest.raises(NotImplementedError, match="shape a"):
-        fgrad.grad(fs.gammainc)(2.0, 1.0)
+def test_gammainc_derivative_in_a():
+    """dP/da (forward-mode derivative of P's own algorithms) against mpmath (differentiating
+    the upper function where P is close to 1, which 40 digits could not resolve), first-order
+    check_grads in a, and the clear error for the second derivative in a (JAX has none)."""
+    a = np.array([0.05, 0.7, 2.0, 9.0, 30.0, 300.0])[:, None]
+    x = np.array([0.01, 0.5, 2.5, 12.0, 60.0, 400.0])[None]
+    a, x = np.broadcast_arrays(a, x)
+
+    def ref(a, x):
+        if x < a:
+            return mp.diff(lambda t: mp.gammainc(t, 0, x, regularized=True), a)
+        return -mp.diff(lambda t: mp.gammainc(t, x, mp.inf, regularized=True), a)
+
+    want, _ = _mp_ref(ref, a, x)
+    _assert_close(fgrad.vmap(fgrad.grad(fs.gammainc))(a.ravel(), x.ravel()), want.ravel(),
+                  3e-13, 1e-300, "dP/da")
+    _assert_close(fgrad.vmap(fgrad.grad(fs.gammaincc))(a.ravel(), x.ravel()), -want.ravel(),
+                  3e-13, 1e-300, "dQ/da")
+    if check_grads is not None:
+        check_grads(fs.gammainc, (np.array([0.5, 3.0, 20.0]), np.array([0.7, 2.0, 26.0])), 1)
+        check_grads(lambda x: fgrad.grad(fs.gammainc)(2.5, x), (np.array(1.5),), order=1)
+    with pytest.raises(NotImplementedError, match="second derivative"):
+        fgrad.grad(fgrad.grad(fs.gammainc))(2.0, 1.0)
     with pytest.raises(ValueError, match="order n"):
         fgrad.grad(lambda n: fs.polygamma(n, np.array(2.0)))(1.0)
+
+
+@pytest.mark.skipif(not RUN_SLOW, reason="slow JAX compile; HYPOTHESIS_PROFILE=dev")
+def test_gammainc_derivative_in_a_vs_jax():
+    a = np.array([0.3, 2.0, 7.5, 40.0, 0.9])
+    x = np.array([0.2, 3.0, 5.0, 45.0, 30.0])
+    for ff, fj in [(fs.gammainc, jss.gammainc), (fs.gammaincc, jss.gammaincc)]:
+        _assert_close(fgrad.vmap(fgrad.grad(ff))(a, x), np.asarray(jax.vmap(jax.grad(fj))(a, x)),
+                      1e-11, 1e-300, ff.__name__)

@@ -12,11 +12,7 @@ Methods (all classical, coefficients computed here from their definitions):
   zero x0 = 1.4616... (where a recurrence would cancel) the Taylor series about x0,
   psi(x0 + t) = sum_{k>=1} (-1)^(k+1) zeta(k+1, x0) t^k, with x0 held in two doubles.
 - zeta(s, q): Euler-Maclaurin summation after shifting q past max(10, s + 2).
-- gammainc/gammaincc: the power series of P for x < a + 1, Legendre's continued fraction of Q
-  (modified Lentz) for x >= a + 1, and for a < 1, x < a + 1 a series that gives Q without the
-  cancellation of 1 - P. For large a the prefactor x^a e^-x / Gamma(a + 1) is formed as
-  exp(a (log(x/a) - u) - stirling_tail(a)) / sqrt(2 pi a), u = (x - a) / a (a series near
-  u = 0), which avoids the cancellation between a log x, x and lgamma(a + 1).
+(The incomplete gamma functions are in `_math_igamma`.)
 """
 
 from __future__ import annotations
@@ -27,8 +23,8 @@ from fractions import Fraction
 import numpy as np
 
 __all__ = [
-    "lgamma", "gamma", "gammasgn", "digamma", "zeta", "polygamma", "betaln",
-    "gammainc", "gammaincc", "lgamma1p",
+    "lgamma", "gamma", "gammasgn", "digamma", "zeta", "polygamma", "betaln", "lgamma1p",
+    "stirling_tail", "poly",
 ]
 
 _EULER = 0.57721566490153286060651209008240243
@@ -58,7 +54,7 @@ _EM = np.array([b / float(np.prod(np.arange(1, 2 * j + 1, dtype=np.float64)))
                 for j, b in enumerate(_B2K[:14], 1)])
 
 
-def _poly(coeffs, z):
+def poly(coeffs, z):
     """sum_k coeffs[k] z^k by Horner."""
     acc = np.zeros_like(z)
     for c in coeffs[::-1]:
@@ -96,13 +92,13 @@ _L2 = np.concatenate([[0.0, 1.0 - _EULER], (-1.0) ** _K * zeta(_K, 2.0) / _K])
 
 
 def _l2(z):
-    return _poly(_L2, z)
+    return poly(_L2, z)
 
 
-def _stirling_tail(x):
+def stirling_tail(x):
     """lgamma(x) minus Stirling's leading terms, for x >= 8."""
     r = 1.0 / x
-    return r * _poly(_STIRLING, r * r)
+    return r * poly(_STIRLING, r * r)
 
 
 def _sinpi(x):
@@ -124,7 +120,7 @@ def lgamma(x):
     x = np.asarray(x, np.float64)
     ax = np.abs(x)
     big = np.where(x >= 10, x, 10.0)
-    out_big = (big - 0.5) * np.log(big) - big + _HALF_LOG_2PI + _stirling_tail(big)
+    out_big = (big - 0.5) * np.log(big) - big + _HALF_LOG_2PI + stirling_tail(big)
     mid = np.where((x >= 2.5) & (x < 10), x, 3.0)
     zm, prod = _shift_to_window(mid)
     out_mid = np.log(prod) + _l2(zm)
@@ -165,7 +161,7 @@ def gamma(x):
     x = np.asarray(x, np.float64)
     big = np.where((x >= 10) & (x < 180), x, 10.0)
     p = big ** (0.5 * big - 0.25)
-    out_big = np.exp(_stirling_tail(big)) * (np.sqrt(2 * np.pi) * p) * (p * np.exp(-big))
+    out_big = np.exp(stirling_tail(big)) * (np.sqrt(2 * np.pi) * p) * (p * np.exp(-big))
     mid = np.where((x >= 2.5) & (x < 10), x, 3.0)
     zm, prod = _shift_to_window(mid)
     out_mid = prod * np.exp(_l2(zm))
@@ -213,7 +209,7 @@ _PSI_ROOT = np.concatenate([[0.0], (-1.0) ** (_KR + 1) * zeta(_KR + 1.0, _X0_HI)
 
 def _psi_asym(x):
     r = 1.0 / (x * x)
-    return np.log(x) - 0.5 / x - r * _poly(_PSI_ASYM, r)
+    return np.log(x) - 0.5 / x - r * poly(_PSI_ASYM, r)
 
 
 def digamma(x):
@@ -221,7 +217,7 @@ def digamma(x):
     out_big = _psi_asym(np.where(x >= 10, x, 10.0))
     root = np.abs(x - _X0_HI) <= 0.5
     t = (np.where(root, x, _X0_HI) - _X0_HI) - _X0_LO
-    near_root = _poly(_PSI_ROOT, t)
+    near_root = poly(_PSI_ROOT, t)
     # elsewhere in (0, 10): psi(x) = psi(2 + z) +/- sum of 1/(x - k), z = x - (m + 2) exact
     xs = np.where((x > 0) & (x < 10), x, 5.0)
     m = np.floor(xs - 1.5)
@@ -230,7 +226,7 @@ def digamma(x):
         acc = np.where(k <= m, acc + 1.0 / (xs - k), acc)
     acc = np.where(m == -1, -1.0 / xs, acc)
     acc = np.where(m == -2, -1.0 / xs - 1.0 / (xs + 1.0), acc)
-    window = _poly(_DL2, xs - (m + 2.0)) + acc
+    window = poly(_DL2, xs - (m + 2.0)) + acc
     out = np.select([x >= 10, root, x > 0], [out_big, near_root, window], np.nan)
     neg = (x < 0) & np.isfinite(x)
     if np.any(neg):
@@ -268,140 +264,9 @@ def betaln(a, b):
     # both >= 8: Stirling for all three, the large logs combined before they can cancel
     big = (_HALF_LOG_2PI - (hi_s - 0.5) * np.log1p(lo_s / hi_s)
            + (both_big - 0.5) * np.log(both_big / s) - 0.5 * np.log(s)
-           + _stirling_tail(both_big) + _stirling_tail(hi_s) - _stirling_tail(s))
+           + stirling_tail(both_big) + stirling_tail(hi_s) - stirling_tail(s))
     # lo < 8 <= hi: lgamma(lo) + [lgamma(hi) - lgamma(hi + lo)] with the bracket by Stirling
     mixed = (lgamma(lo_s) - (hi_s - 0.5) * np.log1p(lo_s / hi_s) - lo_s * np.log(s) + lo_s
-             + _stirling_tail(hi_s) - _stirling_tail(s))
+             + stirling_tail(hi_s) - stirling_tail(s))
     out = np.where(pos & (hi >= 8), np.where(lo >= 8, big, mixed), naive)
     return np.where(pos & (hi == np.inf) & np.isfinite(lo), -np.inf, out)
-
-
-def _log1pmx(x, a):
-    """log(x / a) - (x - a) / a, accurate also for x close to a (series in u = (x - a) / a)."""
-    u = (x - a) / a
-    small = np.abs(u) < 0.3
-    us = np.where(small, u, 0.0)
-    k = np.arange(2, 40, dtype=np.float64)
-    series = us * us * _poly((-1.0) ** (k + 1) / k, us)
-    return np.where(small, series, np.log(x / a) - u)
-
-
-def _prefactor(a, x):
-    """x^a e^-x / Gamma(a + 1), for a > 0, x > 0."""
-    small = a < 10
-    a_s = np.where(small, a, 1.0)
-    direct = np.exp(a_s * np.log(x) - x - lgamma1p(a_s))
-    a_b = np.where(small, 10.0, a)
-    large = np.exp(a_b * _log1pmx(x, a_b) - _stirling_tail(a_b)) / np.sqrt(2 * np.pi * a_b)
-    return np.where(small, direct, large)
-
-
-def _iterate(step, state, active, max_iter):
-    """Run `step` on the still-active elements until each reports convergence."""
-    idx = np.nonzero(active)[0]
-    for _ in range(max_iter):
-        if idx.size == 0:
-            break
-        sub = {k: v[idx] for k, v in state.items()}
-        done = step(sub)
-        for k, v in sub.items():
-            state[k][idx] = v
-        idx = idx[~done]
-    return state
-
-
-_EPS = np.finfo(np.float64).eps
-
-
-def _p_series(a, x):
-    """sum_{n>=0} x^n / ((a+1)...(a+n))."""
-    st = {"a": a.copy(), "x": x.copy(), "term": np.ones_like(a), "sum": np.ones_like(a),
-          "n": np.zeros_like(a)}
-
-    def step(s):
-        s["n"] = s["n"] + 1
-        s["term"] = s["term"] * s["x"] / (s["a"] + s["n"])
-        s["sum"] = s["sum"] + s["term"]
-        return s["term"] <= _EPS * 0.25 * s["sum"]
-
-    return _iterate(step, st, np.ones(a.shape, bool), 100000)["sum"]
-
-
-def _q_cf(a, x):
-    """Legendre's continued fraction for Gamma(a) Q(a, x) e^x x^-a (modified Lentz)."""
-    tiny = 1e-300
-    b = x + 1.0 - a
-    st = {"a": a.copy(), "b": b, "c": np.full_like(a, 1 / tiny), "d": 1.0 / b, "h": 1.0 / b,
-          "i": np.zeros_like(a)}
-
-    def step(s):
-        s["i"] = s["i"] + 1
-        an = -s["i"] * (s["i"] - s["a"])
-        s["b"] = s["b"] + 2.0
-        d = an * s["d"] + s["b"]
-        d = np.where(np.abs(d) < tiny, tiny, d)
-        c = s["b"] + an / s["c"]
-        c = np.where(np.abs(c) < tiny, tiny, c)
-        s["d"] = 1.0 / d
-        s["c"] = c
-        delta = s["d"] * c
-        s["h"] = s["h"] * delta
-        return np.abs(delta - 1.0) <= _EPS * 0.25
-
-    return _iterate(step, st, np.ones(a.shape, bool), 100000)["h"]
-
-
-def _q_small_a(a, x):
-    """(P, Q) for a < 1, 0 < x < a + 1: x^a/Gamma(a+1) (1 + a sum_{n>=1} (-x)^n/(n!(a+n)))
-    gives P, and Q = -expm1(a log x - lgamma(1+a)) - x^a/Gamma(a+1) a sum_{n>=1} ... gives Q
-    with no 1 - P cancellation."""
-    term = np.ones_like(a)
-    acc = np.zeros_like(a)
-    for n in range(1, 60):
-        term = term * -x / n
-        acc = acc + term / (a + n)
-    log_pre = a * np.log(x) - lgamma1p(a)
-    pre = np.exp(log_pre)
-    p = pre * (1.0 + a * acc)
-    q = -np.expm1(log_pre) - pre * a * acc
-    return p, q
-
-
-def _igamma_both(a, x):
-    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
-    shape = a.shape
-    a, x = a.ravel(), x.ravel()
-    p = np.full(a.shape, np.nan)
-    q = np.full(a.shape, np.nan)
-    ok = (a > 0) & (x > 0) & np.isfinite(a) & np.isfinite(x)
-    r1 = ok & (a < 1) & (x < a + 1)
-    r2 = ok & ~r1 & (x < a + 1)
-    r3 = ok & (x >= a + 1)
-    if r1.any():
-        p[r1], q[r1] = _q_small_a(a[r1], x[r1])
-    if r2.any():
-        a2, x2 = a[r2], x[r2]
-        p[r2] = _prefactor(a2, x2) * _p_series(a2, x2)
-        q[r2] = 1.0 - p[r2]
-    if r3.any():
-        a3, x3 = a[r3], x[r3]
-        q[r3] = a3 * _prefactor(a3, x3) * _q_cf(a3, x3)
-        p[r3] = 1.0 - q[r3]
-    # limits: P(a, 0) = 0, P(0, x) = 1, P(a, inf) = 1, P(inf, x) = 0
-    zero_x = (x == 0) & (a > 0)
-    p[zero_x], q[zero_x] = 0.0, 1.0
-    zero_a = (a == 0) & (x > 0)
-    p[zero_a], q[zero_a] = 1.0, 0.0
-    inf_x = (x == np.inf) & (a >= 0) & (a < np.inf)
-    p[inf_x], q[inf_x] = 1.0, 0.0
-    inf_a = (a == np.inf) & (x >= 0) & (x < np.inf)
-    p[inf_a], q[inf_a] = 0.0, 1.0
-    return p.reshape(shape), q.reshape(shape)
-
-
-def gammainc(a, x):
-    return _igamma_both(a, x)[0]
-
-
-def gammaincc(a, x):
-    return _igamma_both(a, x)[1]

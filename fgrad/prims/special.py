@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from fgrad.core.primitive import bind
-from fgrad.prims import _math_bessel, _math_erf, _math_gamma
+from fgrad.prims import _math_bessel, _math_erf, _math_gamma, _math_igamma
 from fgrad.prims.arith import add, div, eq, lt, mul, neg, select, sub
 from fgrad.prims.base import binary_op, defjvp, full_like, unary_op
 from fgrad.prims.elementwise import exp, log, log1p, sign
@@ -24,8 +24,8 @@ __all__ = [
     "ndtr_p", "ndtr", "log_ndtr_p", "log_ndtr", "ndtri_p", "ndtri",
     "lgamma_p", "lgamma", "gamma_p", "gamma", "digamma_p", "digamma", "polygamma_p",
     "polygamma", "zeta_p", "zeta", "betaln_p", "betaln", "igamma_p", "igamma", "igammac_p",
-    "igammac", "bessel_i0e_p", "bessel_i0e", "bessel_i1e_p", "bessel_i1e", "xlogy_p", "xlogy",
-    "xlog1py_p", "xlog1py",
+    "igammac", "igamma_grad_a_p", "igamma_grad_a", "bessel_i0e_p", "bessel_i0e",
+    "bessel_i1e_p", "bessel_i1e", "xlogy_p", "xlogy", "xlog1py_p", "xlog1py",
 ]
 
 
@@ -210,34 +210,58 @@ def betaln(a, b):
     return bind(betaln_p, a, b)
 
 
-# d P(a, x) = x^(a-1) e^-x / Gamma(a) dx  (regularized lower incomplete gamma). The density is
-# formed in log space with xlogy, so (a = 1, x = 0) gives 1 rather than 0 * log 0.
+# d P(a, x) = dP/da da + x^(a-1) e^-x / Gamma(a) dx  (regularized lower incomplete gamma).
+# The density is formed in log space with xlogy, so (a = 1, x = 0) gives 1 rather than 0 log 0;
+# dP/da is its own primitive, igamma_grad_a, below.
 def _igamma_density(a, x):
     return exp(sub(sub(xlogy(sub(a, _c(a, 1.0)), x), x), lgamma(a)))
 
 
-def _igamma_grad_a(g, ans, a, x):
-    raise NotImplementedError(
-        "the derivative of the incomplete gamma function with respect to its shape a is not "
-        "implemented; differentiate with respect to x, or hold a constant (stop_gradient)."
-    )
-
-
-igamma_p = binary_op("igamma", _kernel(_math_gamma.gammainc), kinds="f")
-defjvp(igamma_p, _igamma_grad_a, lambda g, ans, a, x: mul(g, _igamma_density(a, x)))
+igamma_p = binary_op("igamma", _kernel(_math_igamma.gammainc), kinds="f")
+defjvp(
+    igamma_p,
+    lambda g, ans, a, x: mul(g, igamma_grad_a(a, x)),
+    lambda g, ans, a, x: mul(g, _igamma_density(a, x)),
+)
 
 
 def igamma(a, x):
     return bind(igamma_p, a, x)
 
 
-# d Q(a, x) = -x^(a-1) e^-x / Gamma(a) dx  (Q = 1 - P, computed without the cancellation)
-igammac_p = binary_op("igammac", _kernel(_math_gamma.gammaincc), kinds="f")
-defjvp(igammac_p, _igamma_grad_a, lambda g, ans, a, x: neg(mul(g, _igamma_density(a, x))))
+# d Q(a, x) = -d P(a, x)  (Q = 1 - P, computed without the cancellation)
+igammac_p = binary_op("igammac", _kernel(_math_igamma.gammaincc), kinds="f")
+defjvp(
+    igammac_p,
+    lambda g, ans, a, x: neg(mul(g, igamma_grad_a(a, x))),
+    lambda g, ans, a, x: neg(mul(g, _igamma_density(a, x))),
+)
 
 
 def igammac(a, x):
     return bind(igammac_p, a, x)
+
+
+# igamma_grad_a(a, x) = dP(a, x)/da (forward-mode derivative of P's series and continued
+# fraction); d/dx of it = d/da of the density = density (log x - digamma(a)). Its own
+# derivative in a (P's second derivative in a) is not implemented.
+def _igamma_grad_a_grad_a(g, ans, a, x):
+    raise NotImplementedError(
+        "the second derivative of the incomplete gamma function with respect to its shape a is "
+        "not implemented (first derivatives in a, and all derivatives in x, are)."
+    )
+
+
+igamma_grad_a_p = binary_op("igamma_grad_a", _kernel(_math_igamma.gammainc_grad_a), kinds="f")
+defjvp(
+    igamma_grad_a_p,
+    _igamma_grad_a_grad_a,
+    lambda g, ans, a, x: mul(g, mul(_igamma_density(a, x), sub(log(x), digamma(a)))),
+)
+
+
+def igamma_grad_a(a, x):
+    return bind(igamma_grad_a_p, a, x)
 
 
 # d i0e(x) = (i1e(x) - sign(x) i0e(x)) dx     (i0e(x) = exp(-|x|) I0(x))
