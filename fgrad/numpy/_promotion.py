@@ -130,15 +130,41 @@ def broadcast_to_shape(x, shape):
     return prims.broadcast_in_dim(x, shape, tuple(range(out_nd - nd, out_nd)))
 
 
+@functools.lru_cache(maxsize=8192)
+def _ufunc_plan(ufunc: np.ufunc, avals: tuple) -> tuple:
+    """Per operand signature, what to do to each operand: (dtype to convert to or None,
+    broadcast dims or None); plus the common shape and the output dtype. Cached, so the hot
+    path of an elementwise call is a dictionary lookup."""
+    dtypes = ufunc_dtypes(ufunc, avals)
+    shape = broadcast_shapes(*[a.shape for a in avals])
+    steps = tuple(
+        (
+            None if a.dtype == d else d,
+            None if a.shape == shape else tuple(range(len(shape) - a.ndim, len(shape))),
+        )
+        for a, d in zip(avals, dtypes)
+    )
+    return steps, shape, dtypes[len(avals)]
+
+
+_FAST_TYPES = (np.ndarray, float, int)
+
+
 def ufunc_operands(ufunc: np.ufunc, *xs):
     """Operands converted to the dtypes numpy's `ufunc` loop would use and broadcast to a
     common shape. Returns (operands, output dtype)."""
-    xs = [asarray_operand(x) for x in xs]
-    avals = [get_aval(x) for x in xs]
-    dtypes = ufunc_dtypes(ufunc, avals)
-    shape = broadcast_shapes(*[a.shape for a in avals])
-    out = [broadcast_to_shape(cast(x, d), shape) for x, d in zip(xs, dtypes)]
-    return out, dtypes[len(xs)]
+    xs = [x if type(x) in _FAST_TYPES else asarray_operand(x) for x in xs]
+    steps, shape, out_dtype = _ufunc_plan(ufunc, tuple(get_aval(x) for x in xs))
+    ops = []
+    for x, (dtype, dims) in zip(xs, steps):
+        if dtype is not None:
+            x = cast(x, dtype)
+        if dims is not None:
+            if isinstance(x, (*_PY_SCALARS, np.generic)):
+                x = np.asarray(x)
+            x = prims.broadcast_in_dim(x, shape, dims)
+        ops.append(x)
+    return ops, out_dtype
 
 
 def result_type(*arrays_and_dtypes) -> np.dtype:
