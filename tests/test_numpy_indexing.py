@@ -282,3 +282,11 @@ def test_bitwise_on_integers_and_unknown_attributes_are_clear_errors():
 def test_out_argument_is_refused():
     with pytest.raises(NotImplementedError, match="out="):
         fnp.sum(np.ones(3), out=np.zeros(()))
+
+
+def test_at_under_vmap_matches_loop(rng):
+    a, b = rng.standard_normal((4, 3, 3)), rng.standard_normal((4, 3))
+    got = fgrad.vmap(lambda u, v: u.at[[1, 1]].add(v).at[0, ::-1].set(v * 2))(a, b)
+    want = np.stack([jnp.asarray(a[i]).at[jnp.array([1, 1])].add(b[i]).at[0, ::-1].set(b[i] * 2)
+                     for i in range(4)])
+    assert_close(got, want)

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from fnp_checks import (
+    assert_close,
     assert_like_numpy,
     bounded,
     check_staged,
@@ -335,3 +336,31 @@ def test_traced_creation_staged_and_errors():
         fgrad.make_jaxpr(lambda n: fnp.arange(n))(3)
     with pytest.raises(ValueError, match="inhomogeneous"):
         fgrad.grad(lambda a: fnp.array([a, np.ones(2)]).sum())(1.0)
+
+
+# ----- vmap of fgrad.numpy functions equals a Python loop -----------------------------------
+
+VMAPPED = {
+    "matmul": lambda a, b: fnp.matmul(a, b.T) + a @ b[0],
+    "reductions": lambda a, b: fnp.sum(a, axis=0) * fnp.max(b) + fnp.mean(a * b, keepdims=True)[0]
+    + fnp.prod(a, axis=-1).sum() + fnp.std(b) + fnp.cumsum(a, axis=1)[-1],
+    "select": lambda a, b: fnp.where(a > b, a, b) + fnp.clip(a, -0.2, b) + fnp.maximum(a, 0.1),
+    "index": lambda a, b: a[::-1, 1:] + b[[0, 0, 2], :2] + a[fnp.argmax(b, axis=0)][:, :2]
+    + fnp.getitem(a, (slice(None), [2, 0])),
+    "shape": lambda a, b: fnp.concatenate([a, b], axis=1).reshape(-1, 3)[:3]
+    + fnp.stack([a, b])[1] + fnp.moveaxis(fnp.expand_dims(a, 0), 0, -1)[..., 0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VMAPPED))
+def test_vmap_matches_loop(name, rng):
+    f = VMAPPED[name]
+    a, b = rng.standard_normal((4, 3, 3)), rng.standard_normal((4, 3, 3))
+    want = np.stack([f(a[i], b[i]) for i in range(4)])
+    assert_like_numpy(fgrad.vmap(f)(a, b), want)
+    want_b = np.stack([f(a[i], b[0]) for i in range(4)])
+    assert_like_numpy(fgrad.vmap(f, in_axes=(0, None))(a, b[0]), want_b)
+    g = fgrad.vmap(fgrad.grad(lambda u, v: fnp.sum(f(u, v) ** 2)))(a, b)
+    want_g = np.stack([fgrad.grad(lambda u, v: fnp.sum(f(u, v) ** 2))(a[i], b[i])
+                       for i in range(4)])
+    assert_close(g, want_g)
