@@ -78,6 +78,7 @@ from fgrad.prims.special import (
     igammac,
     lgamma,
     polygamma,
+    regularized_incomplete_beta,
     zeta,
 )
 
@@ -91,5 +92,5 @@ __all__ = [
     "tan", "tanh", "transpose",
     "cond", "fori_loop", "map", "scan", "switch", "while_loop",
     "bessel_i0e", "bessel_i1e", "digamma", "erf", "erf_inv", "erfc", "igamma", "igamma_grad_a",
-    "igammac", "lgamma", "polygamma", "zeta",
+    "igammac", "lgamma", "polygamma", "regularized_incomplete_beta", "zeta",
 ]

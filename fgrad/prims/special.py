@@ -13,10 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from fgrad.core.primitive import bind
-from fgrad.prims import _math_bessel, _math_erf, _math_gamma, _math_igamma
+from fgrad.core.avals import ShapedArray
+from fgrad.core.primitive import Primitive, bind
+from fgrad.prims import _math_bessel, _math_betainc, _math_erf, _math_gamma, _math_igamma
 from fgrad.prims.arith import add, div, eq, lt, mul, neg, select, sub
-from fgrad.prims.base import binary_op, defjvp, full_like, unary_op
+from fgrad.prims.base import (
+    _kind_check,
+    _strict_avals,
+    binary_op,
+    defjvp,
+    elementwise_batch,
+    full_like,
+    unary_op,
+)
 from fgrad.prims.elementwise import exp, log, log1p, sign
 
 __all__ = [
@@ -26,6 +35,7 @@ __all__ = [
     "polygamma", "zeta_p", "zeta", "betaln_p", "betaln", "igamma_p", "igamma", "igammac_p",
     "igammac", "igamma_grad_a_p", "igamma_grad_a", "bessel_i0e_p", "bessel_i0e",
     "bessel_i1e_p", "bessel_i1e", "xlogy_p", "xlogy", "xlog1py_p", "xlog1py",
+    "regularized_incomplete_beta_p", "regularized_incomplete_beta",
 ]
 
 
@@ -166,7 +176,7 @@ def _not_differentiable(name, what):
         raise ValueError(
             f"{name} is not differentiable with respect to {what}; mark it as a constant "
             "(close over it or use stop_gradient) and differentiate with respect to the other "
-            "argument."
+            "arguments."
         )
 
     return rule
@@ -262,6 +272,38 @@ defjvp(
 
 def igamma_grad_a(a, x):
     return bind(igamma_grad_a_p, a, x)
+
+
+# d I_x(a, b) = x^(a-1) (1-x)^(b-1) / B(a, b) dx   (regularized incomplete beta; like JAX, no
+# derivative in a or b). Three operands, so the abstract rule of binary_op is spelled out.
+regularized_incomplete_beta_p = Primitive("regularized_incomplete_beta")
+regularized_incomplete_beta_p.def_impl(_kernel(_math_betainc.betainc))
+
+
+@regularized_incomplete_beta_p.def_abstract_eval
+def _betainc_abstract(a, b, x):
+    _strict_avals("regularized_incomplete_beta", (a, b, x))
+    _kind_check("regularized_incomplete_beta", "f", (a,))
+    return ShapedArray(a.shape, a.dtype, a.weak_type and b.weak_type and x.weak_type)
+
+
+def _betainc_density(g, ans, a, b, x):
+    one = _c(x, 1.0)
+    log_density = sub(add(xlogy(sub(a, one), x), xlog1py(sub(b, one), neg(x))), betaln(a, b))
+    return mul(g, exp(log_density))
+
+
+defjvp(
+    regularized_incomplete_beta_p,
+    _not_differentiable("betainc", "a"),
+    _not_differentiable("betainc", "b"),
+    _betainc_density,
+)
+regularized_incomplete_beta_p.def_batch(elementwise_batch(regularized_incomplete_beta_p))
+
+
+def regularized_incomplete_beta(a, b, x):
+    return bind(regularized_incomplete_beta_p, a, b, x)
 
 
 # d i0e(x) = (i1e(x) - sign(x) i0e(x)) dx     (i0e(x) = exp(-|x|) I0(x))

@@ -25,7 +25,7 @@ __all__ = [
     "logsumexp", "softmax", "log_softmax", "expit", "logit",
     "erf", "erfc", "erfcx", "erfinv", "ndtr", "ndtri", "log_ndtr",
     "gamma", "gammaln", "loggamma", "gammasgn", "digamma", "psi", "polygamma", "zeta",
-    "multigammaln", "beta", "betaln", "gammainc", "gammaincc", "factorial",
+    "multigammaln", "beta", "betaln", "betainc", "gammainc", "gammaincc", "factorial",
     "xlogy", "xlog1py", "entr", "rel_entr", "kl_div",
     "i0", "i0e", "i1", "i1e",
 ]
@@ -79,6 +79,13 @@ def polygamma(n, x):
         raise TypeError(f"polygamma's order n must be real, got {fnp.result_type(n).name}")
     n, x = promote_inexact("polygamma", fnp.asarray(n, dtype=fnp.result_type(x)), x)
     return _sp.polygamma(n, x)
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function I_x(a, b); differentiable in x only (as in
+    JAX)."""
+    a, b, x = promote_inexact("betainc", a, b, x)
+    return _sp.regularized_incomplete_beta(a, b, x)
 
 
 def zeta(x, q=None):

@@ -1,5 +1,4 @@
-"""The beta distribution on [loc, loc + scale]. (cdf/sf need the incomplete beta function,
-which fgrad.scipy.special does not have yet.)"""
+"""The beta distribution on [loc, loc + scale]."""
 
 from __future__ import annotations
 
@@ -7,9 +6,9 @@ import numpy as np
 
 import fgrad.numpy as fnp
 from fgrad.scipy import special
-from fgrad.scipy.stats._util import safe, standardize
+from fgrad.scipy.stats._util import log_of, safe, standardize
 
-__all__ = ["logpdf", "pdf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
 
 def logpdf(x, a, b, loc=0, scale=1):
@@ -24,3 +23,22 @@ def logpdf(x, a, b, loc=0, scale=1):
 
 def pdf(x, a, b, loc=0, scale=1):
     return fnp.exp(logpdf(x, a, b, loc, scale))
+
+
+def cdf(x, a, b, loc=0, scale=1):
+    y, _, a, b = standardize("beta.cdf", x, loc, scale, a, b)
+    return special.betainc(a, b, fnp.clip(y, 0, 1))
+
+
+def logcdf(x, a, b, loc=0, scale=1):
+    return log_of(cdf(x, a, b, loc, scale), sf(x, a, b, loc, scale))
+
+
+def sf(x, a, b, loc=0, scale=1):
+    """I_{1-y}(b, a): the upper tail computed directly, not as 1 - cdf."""
+    y, _, a, b = standardize("beta.sf", x, loc, scale, a, b)
+    return special.betainc(b, a, fnp.subtract(1, fnp.clip(y, 0, 1)))
+
+
+def logsf(x, a, b, loc=0, scale=1):
+    return log_of(sf(x, a, b, loc, scale), cdf(x, a, b, loc, scale))

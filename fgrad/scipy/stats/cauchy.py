@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.scipy.stats._util import promote, safe, standardize
+from fgrad.scipy.stats._util import log_of, promote, safe, standardize
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
 
@@ -33,7 +33,7 @@ def cdf(x, loc=0, scale=1):
 
 
 def logcdf(x, loc=0, scale=1):
-    return fnp.log(cdf(x, loc, scale))
+    return log_of(cdf(x, loc, scale), sf(x, loc, scale))
 
 
 def sf(x, loc=0, scale=1):
@@ -41,7 +41,7 @@ def sf(x, loc=0, scale=1):
 
 
 def logsf(x, loc=0, scale=1):
-    return fnp.log(sf(x, loc, scale))
+    return log_of(sf(x, loc, scale), cdf(x, loc, scale))
 
 
 def _tan_quantile(q):

@@ -6,7 +6,7 @@ import numpy as np
 
 import fgrad.numpy as fnp
 from fgrad.scipy import special
-from fgrad.scipy.stats._util import safe, standardize
+from fgrad.scipy.stats._util import log_of, safe, standardize
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
@@ -31,15 +31,8 @@ def cdf(x, a, loc=0, scale=1):
     return special.gammainc(a, fnp.maximum(y, 0))
 
 
-def _log_of(p, q):
-    """log(p) where p = 1 - q: through log1p(-q) when p > 1/2, so values of log(p) near 0
-    keep their relative accuracy."""
-    big = fnp.greater(p, 0.5)
-    return fnp.where(big, fnp.log1p(fnp.negative(safe(big, q, 0.0))), fnp.log(safe(big, 0.5, p)))
-
-
 def logcdf(x, a, loc=0, scale=1):
-    return _log_of(cdf(x, a, loc, scale), sf(x, a, loc, scale))
+    return log_of(cdf(x, a, loc, scale), sf(x, a, loc, scale))
 
 
 def sf(x, a, loc=0, scale=1):
@@ -48,4 +41,4 @@ def sf(x, a, loc=0, scale=1):
 
 
 def logsf(x, a, loc=0, scale=1):
-    return _log_of(sf(x, a, loc, scale), cdf(x, a, loc, scale))
+    return log_of(sf(x, a, loc, scale), cdf(x, a, loc, scale))
