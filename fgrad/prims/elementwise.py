@@ -195,7 +195,7 @@ def round_toward_zero(x):
 def _integer_pow_impl(x, *, y):
     if y == 2:
         return x * x
-    if y < 0 and x.dtype.kind in "iu":
+    if y < 0 and np.result_type(x).kind in "iu":  # x may be a Python scalar
         raise ValueError("integer_pow: integers to negative powers are not allowed")
     return np.power(x, y)
 
