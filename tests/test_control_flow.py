@@ -385,3 +385,19 @@ def test_fori_counter_is_weak_like_jax():
     assert_tree_close(out, ref)
     with pytest.raises(ControlFlowTypeError, match=r"f32\[\].*f64\[\]"):
         lax.scan(lambda c, x: (c * x, x), np.float32(1.0), np.ones(3))
+
+
+def test_higher_order_primitives_have_their_rules():
+    from fgrad.checkpoint import remat_p
+    from fgrad.control_flow import cond_p, scan_p, while_p
+    from fgrad.custom_derivatives import custom_jvp_call_p, custom_lin_p, custom_vjp_call_p
+
+    slots = ("impl", "abstract_eval", "jvp", "batch")
+    need = {cond_p: slots + ("partial_eval", "transpose"),
+            scan_p: slots + ("partial_eval", "transpose"),
+            while_p: slots + ("partial_eval", "transpose"),  # transpose: the clear error
+            remat_p: slots + ("partial_eval", "transpose"),
+            custom_jvp_call_p: slots, custom_vjp_call_p: slots,
+            custom_lin_p: slots + ("transpose",)}
+    missing = [f"{p.name}.{s}" for p, ss in need.items() for s in ss if getattr(p, s) is None]
+    assert not missing, missing
