@@ -24,12 +24,12 @@ _LITERAL_TYPES = (bool, int, float, complex, np.generic)
 
 
 class StagedTracer(Tracer):
-    __slots__ = ("aval", "var")
+    __slots__ = ("aval", "ir_var")
 
     def __init__(self, trace: StagingTrace, aval: ShapedArray, var: Var):
         self._trace = trace
         self.aval = aval
-        self.var = var
+        self.ir_var = var
 
 
 class StagingTrace(Trace):
@@ -48,7 +48,7 @@ class StagingTrace(Trace):
 
     def atom(self, x):
         if type(x) is StagedTracer and x._trace is self:
-            return x.var
+            return x.ir_var
         if isinstance(x, Tracer):
             self.check_foreign(x)
         elif isinstance(x, _LITERAL_TYPES):
@@ -94,7 +94,7 @@ class StagingTrace(Trace):
 
     def to_jaxpr(self, in_tracers: list[StagedTracer], outs: list[Any]) -> ClosedJaxpr:
         outvars = [self.atom(o) for o in outs]
-        jaxpr = Jaxpr(self.constvars, [t.var for t in in_tracers], self.eqns, outvars)
+        jaxpr = Jaxpr(self.constvars, [t.ir_var for t in in_tracers], self.eqns, outvars)
         return ClosedJaxpr(jaxpr, self.consts)
 
 
