@@ -224,12 +224,9 @@ def test_tracer_operators_and_methods_under_grad_vs_jax(name, rng):
     want = jax.grad(lambda a, b: _run(fn, jnp, a, b), argnums=(0, 1))(x, y)
     for g, w in zip(got, want):
         assert_close(g, w)
-    if name != "reduce":  # uses .var(), see test_var_method_on_staged_tracer
-        check_staged(lambda a, b: _run(fn, fnp, a, b), x, y)
+    check_staged(lambda a, b: _run(fn, fnp, a, b), x, y)
 
 
-@pytest.mark.xfail(strict=True, reason="core: StagedTracer's slot `var` (its IR variable) "
-                   "shadows the array method .var(); the slot needs another name")
 def test_var_method_on_staged_tracer():
     check_staged(lambda a: a.var(), np.arange(3.0))
 
