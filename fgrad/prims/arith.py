@@ -178,9 +178,12 @@ pow_p = binary_op("pow", np.power, kinds="fc")
 
 
 def _pow_jvp_lhs(g, ans, x, y):
-    zero = full_like(x, 0.0)
-    jac = select(eq(y, zero), zero, mul(y, pow(x, sub(y, full_like(y, 1.0)))))
-    return mul(g, jac)
+    # y * x**(y - 1) itself, so its derivative in y is right (a select on y == 0 would make it
+    # constant in y). Only at x = y = 0, where it is 0 * inf, x becomes 1: x**0 has slope 0
+    # there, and no inf enters any further derivative.
+    zero, one = full_like(x, 0.0), full_like(x, 1.0)
+    x_safe = select(eq(y, zero), select(eq(x, zero), one, x), x)
+    return mul(g, mul(y, pow(x_safe, sub(y, one))))
 
 
 def _pow_jvp_rhs(g, ans, x, y):
