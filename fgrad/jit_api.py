@@ -153,20 +153,48 @@ class JittedFunction:
     # ----- the general path: pytrees, statics, tracers, misses --------------------------
 
     def _split(self, args, kwargs):
-        """(key, leaves, in_tree, static positional, static keyword) of a call."""
-        static_pos, dyn_args = [], []
-        for i, a in enumerate(args):
-            (static_pos if i in self._static_nums else dyn_args).append((i, a))
+        """(key, leaves, in_tree, static positional, static keyword, dynamic positional,
+        dynamic keyword) of a call: one flatten, one tuple of (shape, dtype) keys."""
+        nums = self._static_nums
+        if nums:
+            static_pos = [(i, a) for i, a in enumerate(args) if i in nums]
+            dyn_args = [(i, a) for i, a in enumerate(args) if i not in nums]
+        else:
+            static_pos, dyn_args = [], list(enumerate(args))
         static_kw, dyn_kw = [], {}
-        for k, v in kwargs.items():
-            if k in self._static_names:
-                static_kw.append((k, v))
-            else:
-                dyn_kw[k] = v
-        static_kw.sort(key=lambda kv: kv[0])
-        labelled = [(self._label(i), a) for i, a in static_pos]
-        labelled += [(f"'{k}'", v) for k, v in static_kw]
-        for label, v in labelled:
+        if kwargs:
+            names = self._static_names
+            for k in sorted(kwargs):
+                if k in names:
+                    static_kw.append((k, kwargs[k]))
+                else:
+                    dyn_kw[k] = kwargs[k]
+        dyn = tuple(a for _, a in dyn_args)
+        leaves, in_tree = tree_flatten((dyn, dyn_kw))
+        try:
+            keys = tuple(
+                [(x.shape, x.dtype) if type(x) is _ndarray else _leaf_key(x) for x in leaves]
+            )
+        except TypeError:
+            raise self._bad_leaf_error(dyn_args, dyn_kw, leaves) from None
+        n = len(dyn)
+        if static_pos or static_kw or dyn_kw or in_tree.num_nodes != n + 3 or len(leaves) != n:
+            # the type too: 1, 1.0 and True are equal and hash alike but may trace differently
+            statics = tuple((i, type(v), v) for i, v in static_pos + static_kw)
+            key: Any = (in_tree, keys, statics)
+        else:
+            key = keys  # the same key as the fast path in __call__
+        return key, leaves, in_tree, static_pos, static_kw, dyn_args, dyn_kw
+
+    def _get(self, key, static_pos, static_kw):
+        """The cache entry for `key`; hashing it is where an unhashable static shows up."""
+        try:
+            return self._cache.get(key)
+        except TypeError:
+            pass
+        for label, v in [(self._label(i), a) for i, a in static_pos] + [
+            (f"'{k}'", v) for k, v in static_kw
+        ]:
             try:
                 hash(v)
             except TypeError:
@@ -176,30 +204,11 @@ class JittedFunction:
                     "must be hashable (and compare by value): pass a tuple instead of a list, a "
                     "frozen object, or make it a dynamic (array) argument."
                 ) from None
-        dyn = tuple(a for _, a in dyn_args)
-        leaves, in_tree = tree_flatten((dyn, dyn_kw))
-        try:
-            keys = tuple(_leaf_key(x) for x in leaves)
-        except TypeError:
-            raise self._bad_leaf_error(dyn_args, dyn_kw, leaves) from None
-        # the type too: 1, 1.0 and True are equal and hash alike but may trace differently
-        statics = tuple((i, type(v), v) for i, v in static_pos + static_kw)
-        n = len(dyn)
-        if (
-            not dyn_kw
-            and not static_pos
-            and not static_kw
-            and in_tree.num_nodes == n + 3
-            and (len(leaves) == n)
-        ):
-            key: Any = keys  # the same key as the fast path in __call__
-        else:
-            key = (in_tree, keys, statics)
-        return key, leaves, in_tree, static_pos, static_kw, dyn_args, dyn_kw
+        raise TypeError(f"jit of {self._name}: the arguments cannot form a cache key")
 
     def _lookup(self, args, kwargs):
         key, leaves, in_tree, static_pos, static_kw, dyn_args, dyn_kw = self._split(args, kwargs)
-        entry = self._cache.get(key)
+        entry = self._get(key, static_pos, static_kw)
         if entry is not None:
             self._hits += 1
             return entry, leaves
@@ -268,7 +277,7 @@ class JittedFunction:
         """Would calling with these arguments reuse a cached trace? If not, say what differs
         from the closest signature seen so far (argument, shape, dtype or static value)."""
         key, leaves, _, static_pos, static_kw, dyn_args, dyn_kw = self._split(args, kwargs)
-        if key in self._cache:
+        if self._get(key, static_pos, static_kw) is not None:
             return f"cache hit: fgrad.jit({self._name}) reuses an existing trace"
         sig = self._signature(dyn_args, dyn_kw, leaves, key, static_pos, static_kw)
         why = self._explain(sig)
