@@ -6,19 +6,21 @@ and a `bind` per equation on every call; generated code pays one CPython call pe
 keeps intermediates in fast locals, so a jitted function runs at the speed of the same numpy
 calls written by hand.
 
-Safety: the text contains only identifiers made here (`a`, `b`, ... for variables, named the way
-the jaxpr printer names them, and `_f3`, `_k3`, `_l3`, `_c3`, `_s3` for impls, params, literals,
-constants and shapes). Everything else, including every value and every name that could come
-from a user, lives in the namespace dict given to `exec`, never in the source, so nothing a
-user passes can inject code.
+Safety: the text contains only identifiers made here (`a`, `b`, ... for variables and `_f3`,
+`_k3`, `_l3`, `_c3`, `_s3` for impls, params, literals, constants, shapes and indices), the
+keyword `out` and the ndarray attributes `T`, `reshape` and `transpose`. Everything else,
+including every value and every name that could come from a user, lives in the namespace dict
+given to `exec`, never in the source, so nothing a user passes can inject code.
 
 Rewrites, each exact (the same floating-point operations in the same order as the impls):
 - a `broadcast_in_dim` whose result only feeds ufunc equations is dropped or replaced by a
   reshape view, and numpy's native broadcasting does the rest (no strided temporary);
 - a ufunc whose operand is a dead temporary that nothing else can see (produced by a ufunc or
   a matmul, only ever read by ufuncs) writes its result into it with `out=`;
-- a 2-D `dot_general` with one contracting axis is `np.matmul` on (transposed) views.
-Every intermediate is `del`eted right after its last use, so memory is returned early.
+- a 2-D `dot_general` with one contracting axis is `np.matmul` on (transposed) views;
+- reshape, squeeze, expand_dims, transpose and slice are ndarray methods or indexing.
+Every intermediate is released at its last use: an operand that dies in an equation hands its
+variable name to the result (rebinding frees it, with no extra statement), the rest are `del`ed.
 """
 
 from __future__ import annotations
@@ -50,8 +52,7 @@ _FN_NAME = "_fgrad_jitted"
 
 
 def _letters(i: int) -> str:
-    """The printer's variable names (a, b, ..., z, aa, ab, ...), so source lines and jaxpr
-    lines can be read side by side."""
+    """Variable names a, b, ..., z, aa, ab, ... (keywords get a trailing underscore)."""
     s = ""
     i += 1
     while i:
