@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import numpy as np
+
 from fgrad.core.avals import ShapedArray, get_aval, tangent_dtype
 from fgrad.core.ir import ClosedJaxpr
 from fgrad.core.markers import Zero, zeros_like_aval
@@ -72,31 +74,43 @@ def _compiled(closed: ClosedJaxpr):
     return compile_jaxpr(closed.jaxpr, closed.consts).fn
 
 
-_CACHE: OrderedDict = OrderedDict()  # memo only: a pure function of its key (see tape_entry)
-_CACHE_SIZE = 4096
+# Memo only: an entry is a pure function of its key. First-order primitives (params of plain
+# data) and higher-order ones (params holding jaxprs or rules, often fresh on every call) get
+# separate bounds, so one-off entries never push the reusable ones out.
+_CACHES = (OrderedDict(), OrderedDict())
+_CACHE_SIZES = (4096, 256)
+_PLAIN = (int, float, bool, str, type(None), np.dtype)
 
 
 def _params_key(params):
+    """(hashable key, is_plain) or (None, False) for params that cannot be a key."""
+    plain = True
+    for v in params.values():
+        if not isinstance(v, _PLAIN) and not (
+            isinstance(v, tuple) and all(isinstance(e, _PLAIN + (tuple,)) for e in v)
+        ):
+            plain = False
     try:
         key = tuple(sorted(params.items()))
         hash(key)
-        return key
+        return key, plain
     except TypeError:
-        return None
+        return None, False
 
 
 def tape_entry(prim, params, avals, nonzero) -> _Entry | None:
     """The cached forward/backward pair for a primitive signature (None: not cacheable)."""
-    pkey = _params_key(params)
+    pkey, plain = _params_key(params)
     if pkey is None:
         return None
+    cache = _CACHES[0 if plain else 1]
     key = (prim, pkey, avals, nonzero)
-    entry = _CACHE.get(key)
+    entry = cache.get(key)
     if entry is None:
         entry = _build_entry(prim, params, avals, nonzero)
-        _CACHE[key] = entry
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        cache[key] = entry
+        if len(cache) > _CACHE_SIZES[0 if plain else 1]:
+            cache.popitem(last=False)
     return entry
 
 
