@@ -103,16 +103,20 @@ def _consumed(entry) -> int:
 
 
 def _check_array(a: np.ndarray, axis: int, n: int) -> np.ndarray:
+    a = a.astype(np.int64, copy=False)
     bad = (a < -n) | (a >= n)
     if bad.any():
         raise IndexError(f"index {a[bad].flat[0]} is out of bounds for axis {axis} with size {n}")
-    return np.where(a < 0, a + n, a).astype(np.int64, copy=False)
+    return np.where(a < 0, a + n, a)
 
 
 def _wrap_traced(a, n: int):
     """Negative traced indices count from the end, as numpy's do."""
-    if get_aval(a).dtype.kind == "u":
+    dtype = get_aval(a).dtype
+    if dtype.kind == "u":
         return a
+    if dtype.itemsize < 8:
+        a = prims.convert_element_type(a, np.int64)  # so that a + n cannot overflow
     return prims.select(prims.lt(a, 0), prims.add(a, n), a)
 
 
