@@ -75,9 +75,14 @@ def weak_standin(aval: ShapedArray, *, as_value: bool = False):
 
 @functools.lru_cache(maxsize=4096)
 def _resolve(ufunc: np.ufunc, keys: tuple) -> tuple:
-    standins = tuple(
-        (_WEAK_TYPES[d.kind] if weak and d.kind in _WEAK_TYPES else d) for d, weak in keys
-    )
+    if all(weak for _, weak in keys):
+        # Only Python scalars: numpy would resolve the Python types to object loops; their
+        # default dtypes (int64, float64, complex128) give Python's own arithmetic instead.
+        standins = tuple(d for d, _ in keys)
+    else:
+        standins = tuple(
+            (_WEAK_TYPES[d.kind] if weak and d.kind in _WEAK_TYPES else d) for d, weak in keys
+        )
     return ufunc.resolve_dtypes(standins + (None,) * ufunc.nout)
 
 
