@@ -287,3 +287,11 @@ def test_at_under_vmap_matches_loop(rng):
     want = np.stack([jnp.asarray(a[i]).at[jnp.array([1, 1])].add(b[i]).at[0, ::-1].set(b[i] * 2)
                      for i in range(4)])
     assert_close(got, want)
+
+
+def test_small_integer_index_dtypes_do_not_overflow():
+    x = np.arange(300.0)
+    for idx in (np.array([3, 255], np.uint8), np.array([-1, 100], np.int8)):
+        assert_like_numpy(fnp.getitem(x, idx), x[idx])
+        closed = fgrad.make_jaxpr(lambda v, i: v[i])(x, idx)
+        assert_like_numpy(closed(x, idx)[0], x[idx])
