@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 import fgrad
+import fgrad.viz
 from compat.torch import _tensor as _t
 from compat.torch._graph import AccumulateGrad, Node, RemovableHandle
 from fgrad.extend import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, get_aval
 
-__all__ = ["to_jaxpr", "leaves", "Node", "RemovableHandle"]
+__all__ = ["to_jaxpr", "to_dot", "to_svg", "to_html", "leaves", "Node", "RemovableHandle"]
 
 
 def _topo(roots):
@@ -110,6 +111,31 @@ def to_jaxpr(*tensors, source_info: bool = False):
             raise ValueError("to_jaxpr needs tensors that have a grad_fn (computed from leaves)")
         outvars.append(env[(t.grad_fn, t.output_nr)])
     return ClosedJaxpr(Jaxpr(constvars, invars, eqns, outvars), consts)
+
+
+def _picture_args(tensors):
+    """The jaxpr of the graph, with the leaves' data and .grad as micrograd-style labels."""
+    closed = to_jaxpr(*tensors)
+    data = [t._data for t in leaves(*tensors)]
+    env = fgrad.viz.evaluate(closed, *data)
+    grads = {v: t.grad._data for v, t in zip(closed.jaxpr.invars, leaves(*tensors))
+             if t.grad is not None}
+    return closed, env, grads
+
+
+def to_dot(*tensors) -> str:
+    """The recorded graph of `tensors` as Graphviz DOT text, with values and leaf gradients."""
+    return fgrad.viz.to_dot(*_picture_args(tensors))
+
+
+def to_svg(*tensors) -> str:
+    """The recorded graph of `tensors` as a standalone SVG picture (no Graphviz needed)."""
+    return fgrad.viz.to_svg(*_picture_args(tensors))
+
+
+def to_html(*tensors) -> str:
+    """The recorded graph of `tensors` as a self-contained HTML page."""
+    return fgrad.viz.to_html(*_picture_args(tensors), title="compat.torch graph")
 
 
 _ = _t
