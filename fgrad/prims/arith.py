@@ -178,12 +178,14 @@ pow_p = binary_op("pow", np.power, kinds="fc")
 
 
 def _pow_jvp_lhs(g, ans, x, y):
-    # y * x**(y - 1) itself, so its derivative in y is right (a select on y == 0 would make it
-    # constant in y). Only at x = y = 0, where it is 0 * inf, x becomes 1: x**0 has slope 0
-    # there, and no inf enters any further derivative.
+    # y * x**(y - 1) itself, so its derivative in y is right (masking every y == 0 would make
+    # it constant in y), with x entering through pow alone: higher derivatives keep the shape
+    # torch's create_graph builds (the x-path ends in a mul). Only at x = y = 0, where it is
+    # 0 * inf, is the slope of x**0 set to its value 0.
     zero, one = full_like(x, 0.0), full_like(x, 1.0)
-    x_safe = select(eq(y, zero), select(eq(x, zero), one, x), x)
-    return mul(g, mul(y, pow(x_safe, sub(y, one))))
+    jac = mul(y, pow(x, sub(y, one)))
+    both_zero = min(eq(x, zero), eq(y, zero))
+    return mul(g, select(both_zero, zero, jac))
 
 
 def _pow_jvp_rhs(g, ans, x, y):
