@@ -180,7 +180,9 @@ HYP_CASES = {
     "xlogy": (ss.xlogy, [_arrays(-10, 10), _arrays(0, 1e10)], 1e-15),
     "xlog1py": (ss.xlog1py, [_arrays(-10, 10), _arrays(-1, 1e10)], 1e-15),
     "zeta": (ss.zeta, [_arrays(1.01, 50), _arrays(1e-3, 1e4)], 3e-14),
-    "betainc": (ss.betainc, [_arrays(1e-2, 300), _arrays(1e-2, 300), _arrays(0, 1)], 1e-12),
+    # (subnormal x excluded: scipy's betainc loses them, e.g. 2% at x = 5e-324)
+    "betainc": (ss.betainc, [_arrays(1e-2, 300), _arrays(1e-2, 300),
+                             _arrays(0, 1, allow_subnormal=False)], 1e-12),
 }
 
 

@@ -139,9 +139,10 @@ def test_softmax_large_inputs():
 @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
                   elements=st.floats(-1e300, 1e300)), st.booleans())
 def test_hypothesis_logsumexp_vs_scipy(x, keepdims):
+    """Relative to the largest input: a result near 0 is a difference of O(max|x|) terms."""
     axis = x.ndim - 1
     _close(fs.logsumexp(x, axis=axis, keepdims=keepdims),
-           ss.logsumexp(x, axis=axis, keepdims=keepdims), 1e-14)
+           ss.logsumexp(x, axis=axis, keepdims=keepdims), 1e-14, 1e-15 * (1 + np.abs(x).max()))
     _close(fs.softmax(x, axis=axis), ss.softmax(x, axis=axis), 1e-13, 1e-300)
 
 
