@@ -1,6 +1,7 @@
 """fgrad: JAX-style composable transforms over a traced IR, on numpy."""
 
 from fgrad import (
+    debug,  # noqa: F401  (fgrad.debug.print, debug_nans)
     lax,  # noqa: F401  (fgrad.lax.cond, scan, ...)
     numpy,  # noqa: F401  (installs the array API on tracers)
     tree_util,  # noqa: F401
@@ -23,6 +24,7 @@ from fgrad.api import (
 from fgrad.checkpoint import checkpoint, checkpoint_policies, remat
 from fgrad.core.trace import ConcretizationError, EscapedTracerError, TracerConversionError
 from fgrad.custom_derivatives import custom_jvp, custom_vjp
+from fgrad.debug import debug_nans, disable_jit
 from fgrad.jit_api import jit
 
 __version__ = "0.1.0"
@@ -32,6 +34,8 @@ __all__ = [
     "checkpoint_policies",
     "custom_jvp",
     "custom_vjp",
+    "debug_nans",
+    "disable_jit",
     "grad",
     "hessian",
     "jacfwd",

@@ -27,13 +27,13 @@ import numpy as np
 
 from fgrad.core.avals import get_aval
 from fgrad.core.primitive import bind
-from fgrad.core.trace import EVAL_TRACE, _current
+from fgrad.core.trace import EVAL_TRACE, Trace, _current
 from fgrad.interpreters.codegen import CompiledJaxpr
 from fgrad.interpreters.staging import trace_to_jaxpr
 from fgrad.jit_call import as_jit_jaxpr, compiled_of, hoist_tracer_consts, jit_p
 from fgrad.tree_util import PyTreeDef, tree_flatten, tree_structure, tree_unflatten
 
-__all__ = ["jit", "JittedFunction", "Lowered", "JitCacheInfo"]
+__all__ = ["jit", "JittedFunction", "Lowered", "JitCacheInfo", "DisableJitTrace"]
 
 logger = logging.getLogger("fgrad.jit")
 
@@ -46,6 +46,29 @@ _SCALAR_KEYS = {
     bool: ((), _BOOL),
 }
 _ndarray = np.ndarray
+
+
+class DisableJitTrace(Trace):
+    """Made current by `fgrad.disable_jit()`: jitted functions called while it is on the trace
+    chain run their Python function. A trace rather than a flag, so it is scoped like every
+    other transform (per thread, per `with` block)."""
+
+    __slots__ = ()
+
+    def __init__(self, parent: Trace):
+        super().__init__(parent, "disable_jit")
+
+    def process_primitive(self, prim, args, params):
+        return self.parent.process_primitive(prim, args, params)
+
+
+def _jit_disabled() -> bool:
+    t = _current.get()
+    while t is not None:
+        if type(t) is DisableJitTrace:
+            return True
+        t = t.parent
+    return False
 
 
 class JitCacheInfo(NamedTuple):
@@ -128,6 +151,8 @@ class JittedFunction:
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args, **kwargs):
+        if _current.get() is not EVAL_TRACE and _jit_disabled():
+            return self._fun(*args, **kwargs)
         if self._simple and not kwargs:
             key = []
             for x in args:
