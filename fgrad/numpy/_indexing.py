@@ -147,8 +147,10 @@ def take_plan(shape, index):
             used = ndim
         elif kind == "slice":
             start, stop, step = e[1].indices(shape[axis])
-            if step < 0 and stop < 0:
-                stop = None
+            if not len(range(start, stop, step)):
+                start, stop, step = 0, 0, 1  # empty; also avoids start == -1 below
+            elif step < 0 and stop < 0:
+                stop = None  # runs down to index 0; a stop of -1 would mean the last entry
             indexer.append(("slice", start, stop, step))
             axis += 1
         elif kind == "int":

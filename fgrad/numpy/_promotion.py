@@ -155,6 +155,10 @@ def _ufunc_plan(ufunc: np.ufunc, avals: tuple) -> tuple:
 _FAST_TYPES = (np.ndarray, float, int)
 
 
+def _as_numpy_scalar(x):
+    return get_aval(x).dtype.type(x)
+
+
 def ufunc_operands(ufunc: np.ufunc, *xs):
     """Operands converted to the dtypes numpy's `ufunc` loop would use and broadcast to a
     common shape. Returns (operands, output dtype)."""
@@ -164,6 +168,10 @@ def ufunc_operands(ufunc: np.ufunc, *xs):
     for x, (dtype, dims) in zip(xs, steps):
         if dtype is not None:
             x = cast(x, dtype)
+        elif type(x) in _PY_SCALARS:
+            # a typed numpy scalar: prims coerce a plain Python scalar to the other operand's
+            # dtype, which is wrong when both are Python scalars (lt(-0.7, 0) as ints)
+            x = _as_numpy_scalar(x)
         if dims is not None:
             if isinstance(x, (*_PY_SCALARS, np.generic)):
                 x = np.asarray(x)
