@@ -196,6 +196,13 @@ class Tracer:
     def __hash__(self):
         raise TypeError("unhashable type: traced array")
 
+    # numpy's own functions on tracers (NEP 13/18) run fgrad.numpy's, via the same array API.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return self._array_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return self._array_api.array_function(func, types, args, kwargs)
+
     # Operators delegate to the array API that fgrad.numpy installs (numpy semantics:
     # broadcasting and dtype promotion live there, not in the primitives).
     def __add__(self, other):

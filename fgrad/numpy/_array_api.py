@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fgrad.core.avals import get_aval
-from fgrad.numpy import _indexing, _linalg_products, _reductions, _shape, _ufuncs
+from fgrad.numpy import _dispatch, _indexing, _linalg_products, _reductions, _shape, _ufuncs
 from fgrad.numpy._promotion import asarray_operand, cast
 
 __all__ = ["ArrayAPI"]
@@ -161,6 +161,8 @@ class ArrayAPI:
     greater = staticmethod(_ufuncs.greater)
     greater_equal = staticmethod(_ufuncs.greater_equal)
     getitem = staticmethod(_indexing.getitem)
+    array_ufunc = staticmethod(_dispatch.array_ufunc)
+    array_function = staticmethod(_dispatch.array_function)
 
     @staticmethod
     def logical_and(x, y):
