@@ -37,17 +37,21 @@ __all__ = ["TapeTrace", "TapeTracer", "tape_vjp_flat", "tape_available"]
 class TapeTracer(Tracer):
     """A concrete value that the tape tracks: `node` is where its cotangent is collected."""
 
-    __slots__ = ("value", "node", "index")
+    __slots__ = ("value", "node", "index", "_aval")
 
     def __init__(self, trace: TapeTrace, value, node: int, index: int):
         self._trace = trace
         self.value = value
         self.node = node
         self.index = index
+        self._aval = None
 
     @property
     def aval(self) -> ShapedArray:
-        return get_aval(self.value)
+        a = self._aval
+        if a is None:
+            a = self._aval = get_aval(self.value)
+        return a
 
     def concrete(self):
         return self.value
@@ -56,12 +60,16 @@ class TapeTracer(Tracer):
 class _Entry:
     """The cached linearization of one primitive application signature."""
 
-    __slots__ = ("fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple")
+    __slots__ = (
+        "fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple", "live_outs", "ct_avals"
+    )
 
     def __init__(self, fwd, bwd: ClosedJaxpr, n_out, out_nz, n_res, multiple):
         self.fwd = fwd
         self.bwd = bwd  # (residuals..., cotangents...) -> cotangents of the tracked inputs
         self.bwd_run = _compiled(bwd)
+        self.live_outs = [k for k, nz in enumerate(out_nz) if nz]  # outputs with cotangents
+        self.ct_avals = bwd.in_avals[n_res:]
         self.n_out = n_out
         self.out_nz = out_nz
         self.n_res = n_res
@@ -82,34 +90,31 @@ _CACHE_SIZES = (4096, 256)
 _PLAIN = (int, float, bool, str, type(None), np.dtype)
 
 
-def _params_key(params):
-    """(hashable key, is_plain) or (None, False) for params that cannot be a key."""
-    plain = True
+def _is_plain(params) -> bool:
     for v in params.values():
         if not isinstance(v, _PLAIN) and not (
             isinstance(v, tuple) and all(isinstance(e, _PLAIN + (tuple,)) for e in v)
         ):
-            plain = False
-    try:
-        key = tuple(sorted(params.items()))
-        hash(key)
-        return key, plain
-    except TypeError:
-        return None, False
+            return False
+    return True
 
 
 def tape_entry(prim, params, avals, nonzero) -> _Entry | None:
-    """The cached forward/backward pair for a primitive signature (None: not cacheable)."""
-    pkey, plain = _params_key(params)
-    if pkey is None:
+    """The cached forward/backward pair for a primitive signature (None: not cacheable).
+
+    The params key keeps the keyword order of the call: equal keys still mean equal params,
+    and a call site always passes them in the same order, so sorting would only cost time."""
+    key = (prim, tuple(params.items()), avals, nonzero)
+    try:
+        entry = _CACHES[0].get(key) or _CACHES[1].get(key)
+    except TypeError:  # unhashable params
         return None
-    cache = _CACHES[0 if plain else 1]
-    key = (prim, pkey, avals, nonzero)
-    entry = cache.get(key)
     if entry is None:
         entry = _build_entry(prim, params, avals, nonzero)
+        which = 0 if _is_plain(params) else 1
+        cache = _CACHES[which]
         cache[key] = entry
-        if len(cache) > _CACHE_SIZES[0 if plain else 1]:
+        if len(cache) > _CACHE_SIZES[which]:
             cache.popitem(last=False)
     return entry
 
@@ -175,8 +180,11 @@ class TapeTrace(Trace):
                 v = x
                 vals.append(v)
                 nonzero.append(False)
-            a = get_aval(v)
-            avals.append((a.shape, a.dtype, a.weak_type))
+            if type(v) is np.ndarray:
+                avals.append((v.shape, v.dtype, False))
+            else:
+                a = get_aval(v)
+                avals.append((a.shape, a.dtype, a.weak_type))
         if not tracked:
             return self.parent.process_primitive(prim, vals, params)
         entry = tape_entry(prim, params, tuple(avals), tuple(nonzero))
@@ -239,29 +247,24 @@ def _backward(nodes, out_nodes, in_nodes, cts):
     from fgrad.prims.arith import add_any
 
     eager = current_trace() is EVAL_TRACE
-    acc: dict[int, dict] = {}
-
-    def push(src, ct):
-        node, k = src
-        slot = acc.get(node)
-        if slot is None:
-            slot = acc[node] = {}
-        prev = slot.get(k)
-        slot[k] = ct if prev is None else add_any(prev, ct)
+    acc: dict[tuple[int, int], object] = {}  # (node, output index) -> cotangent
 
     for src, ct in zip(out_nodes, cts):
         if src is not None and ct is not None and type(ct) is not Zero:
-            push(src, ct)
+            prev = acc.get(src)
+            acc[src] = ct if prev is None else add_any(prev, ct)
+    pop = acc.pop
     for i in range(len(nodes) - 1, -1, -1):
         node = nodes[i]
-        if node is None or i not in acc:
+        if node is None:
             continue
-        slot = acc.pop(i)
         entry, residuals, srcs = node
-        out_avals = entry.bwd.in_avals[entry.n_res :]
-        live = (k for k, nz in enumerate(entry.out_nz) if nz)
-        cts_in = [slot[k] if k in slot else zeros_like_aval(a) for k, a in zip(live, out_avals)]
+        cts_in = [pop((i, k), None) for k in entry.live_outs]
+        if all(c is None for c in cts_in):
+            continue
+        cts_in = [zeros_like_aval(a) if c is None else c for c, a in zip(cts_in, entry.ct_avals)]
         run = entry.bwd_run if eager else entry.bwd
         for src, c in zip(srcs, run(*residuals, *cts_in)):
-            push(src, c)
-    return [None if n is None else acc.get(n, {}).get(0) for n in in_nodes]
+            prev = acc.get(src)
+            acc[src] = c if prev is None else add_any(prev, c)
+    return [None if n is None else acc.get((n, 0)) for n in in_nodes]
