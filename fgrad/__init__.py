@@ -8,10 +8,6 @@ from fgrad import (
 )
 from fgrad.api import (
     grad,
-    hessian,
-    jacfwd,
-    jacobian,
-    jacrev,
     jvp,
     linear_transpose,
     linearize,
@@ -19,8 +15,8 @@ from fgrad.api import (
     stop_gradient,
     value_and_grad,
     vjp,
-    vmap,
 )
+from fgrad.api_vmap import hessian, jacfwd, jacobian, jacrev, vmap
 from fgrad.checkpoint import checkpoint, checkpoint_policies, remat
 from fgrad.core.trace import ConcretizationError, EscapedTracerError, TracerConversionError
 from fgrad.custom_derivatives import custom_jvp, custom_vjp

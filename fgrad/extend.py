@@ -6,7 +6,7 @@ from fgrad.core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, eval_jaxpr
 from fgrad.core.markers import UndefinedPrimal, Zero
 from fgrad.core.primitive import Primitive, bind
 from fgrad.core.trace import Trace, Tracer, current_trace, find_concrete, set_current_trace
-from fgrad.prims.base import deflinear, defbilinear, defjvp, def_zero_jvp
+from fgrad.prims.base import def_zero_jvp, defbilinear, defjvp, deflinear
 
 __all__ = [
     "ShapedArray",

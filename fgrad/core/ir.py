@@ -190,7 +190,9 @@ def typecheck_jaxpr(jaxpr: Jaxpr) -> None:
         out = eqn.prim.abstract_eval(*in_avals, **eqn.params)
         outs = out if eqn.prim.multiple_results else [out]
         if len(outs) != len(eqn.outvars):
-            raise JaxprTypeError(f"{eqn.prim} returns {len(outs)} values, eqn binds {len(eqn.outvars)}")
+            raise JaxprTypeError(
+                f"{eqn.prim} returns {len(outs)} values, eqn binds {len(eqn.outvars)}"
+            )
         for v, aval in zip(eqn.outvars, outs):
             if (v.aval.shape, v.aval.dtype) != (aval.shape, aval.dtype):
                 raise JaxprTypeError(

@@ -82,7 +82,9 @@ class StagingTrace(Trace):
         """Append one equation; its outputs are new tracers of this trace."""
         invars = [self.atom(x) for x in args]
         if prim.abstract_eval is None:
-            raise NotImplementedError(f"'{prim.name}' has no abstract_eval rule; it cannot be staged")
+            raise NotImplementedError(
+                f"'{prim.name}' has no abstract_eval rule; it cannot be staged"
+            )
         out = prim.abstract_eval(*[a.aval for a in invars], **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out]

@@ -10,10 +10,27 @@ from fgrad.core.primitive import Primitive, bind
 from fgrad.prims.base import _strict_avals, deflinear, zero_tangent
 
 __all__ = [
-    "broadcast_in_dim_p", "broadcast_in_dim", "reshape_p", "reshape", "transpose_p",
-    "transpose", "squeeze_p", "squeeze", "expand_dims_p", "expand_dims", "rev_p", "rev",
-    "slice_p", "slice", "pad_p", "pad", "concatenate_p", "concatenate", "bdim_to_front",
-    "moveaxis", "broadcast_batch",
+    "broadcast_in_dim_p",
+    "broadcast_in_dim",
+    "reshape_p",
+    "reshape",
+    "transpose_p",
+    "transpose",
+    "squeeze_p",
+    "squeeze",
+    "expand_dims_p",
+    "expand_dims",
+    "rev_p",
+    "rev",
+    "slice_p",
+    "slice",
+    "pad_p",
+    "pad",
+    "concatenate_p",
+    "concatenate",
+    "bdim_to_front",
+    "moveaxis",
+    "broadcast_batch",
 ]
 
 
@@ -231,7 +248,9 @@ def _slice_abstract(x, *, start_indices, limit_indices, strides):
         raise TypeError(
             f"slice {start_indices}:{limit_indices} is out of bounds for {x.str_short()}"
         )
-    shape = tuple(max(0, -(-(b - a) // s)) for a, b, s in zip(start_indices, limit_indices, strides))
+    shape = tuple(
+        max(0, -(-(b - a) // s)) for a, b, s in zip(start_indices, limit_indices, strides)
+    )
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
@@ -263,8 +282,8 @@ def _slice_batch(args, bdims, *, start_indices, limit_indices, strides):
 
 def slice(x, start_indices, limit_indices, strides=None):
     start, limit = tuple(int(i) for i in start_indices), tuple(int(i) for i in limit_indices)
-    strides = None if strides is None or all(s == 1 for s in strides) else tuple(
-        int(s) for s in strides
+    strides = (
+        None if strides is None or all(s == 1 for s in strides) else tuple(int(s) for s in strides)
     )
     if strides is None and start == (0,) * len(start) and limit == get_aval(x).shape:
         return x
@@ -283,8 +302,10 @@ def _pad_impl(x, value, *, padding_config):
         lo + hi + n + max(n - 1, 0) * it for n, (lo, hi, it) in zip(x.shape, padding_config)
     )
     out = np.full(shape, value, dtype=x.dtype)
-    idx = tuple(np.s_[lo : lo + (n - 1) * (it + 1) + 1 : it + 1] if n else np.s_[lo:lo]
-                for n, (lo, hi, it) in zip(x.shape, padding_config))
+    idx = tuple(
+        np.s_[lo : lo + (n - 1) * (it + 1) + 1 : it + 1] if n else np.s_[lo:lo]
+        for n, (lo, hi, it) in zip(x.shape, padding_config)
+    )
     out[idx] = x
     return out
 
@@ -292,7 +313,9 @@ def _pad_impl(x, value, *, padding_config):
 @pad_p.def_abstract_eval
 def _pad_abstract(x, value, *, padding_config):
     if value.shape != () or value.dtype != x.dtype:
-        raise TypeError(f"pad: the padding value must be a {x.dtype} scalar, got {value.str_short()}")
+        raise TypeError(
+            f"pad: the padding value must be a {x.dtype} scalar, got {value.str_short()}"
+        )
     if len(padding_config) != x.ndim or any(min(c) < 0 for c in padding_config):
         raise TypeError(f"pad: bad padding_config {padding_config} for {x.str_short()}")
     shape = tuple(
@@ -365,8 +388,10 @@ concatenate_p.def_impl(lambda *xs, dimension: np.concatenate(xs, axis=dimension)
 def _concatenate_abstract(*xs, dimension):
     x0 = xs[0]
     for x in xs[1:]:
-        if x.dtype != x0.dtype or x.ndim != x0.ndim or any(
-            a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != dimension
+        if (
+            x.dtype != x0.dtype
+            or x.ndim != x0.ndim
+            or any(a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != dimension)
         ):
             raise TypeError(
                 f"concatenate along axis {dimension} needs equal dtypes and other axes, got "
@@ -392,7 +417,11 @@ def _concatenate_transpose(ct, *xs, dimension):
     shape = get_aval(ct).shape
     out, offset = [], 0
     for x in xs:
-        n = get_aval(x).shape[dimension] if type(x) is not UndefinedPrimal else x.aval.shape[dimension]
+        n = (
+            get_aval(x).shape[dimension]
+            if type(x) is not UndefinedPrimal
+            else x.aval.shape[dimension]
+        )
         if type(x) is UndefinedPrimal:
             start = [0] * len(shape)
             limit = list(shape)
@@ -407,7 +436,9 @@ def _concatenate_transpose(ct, *xs, dimension):
 @concatenate_p.def_batch
 def _concatenate_batch(args, bdims, *, dimension):
     size = next(get_aval(a).shape[d] for a, d in zip(args, bdims) if d is not None)
-    moved = [broadcast_batch(a, size) if d is None else bdim_to_front(a, d) for a, d in zip(args, bdims)]
+    moved = [
+        broadcast_batch(a, size) if d is None else bdim_to_front(a, d) for a, d in zip(args, bdims)
+    ]
     return concatenate(moved, dimension + 1), 0
 
 
