@@ -292,6 +292,12 @@ class Tracer:
     def __ror__(self, other):
         return self._array_api.logical_or(other, self)
 
+    def __xor__(self, other):
+        return self._array_api.logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return self._array_api.logical_xor(other, self)
+
     def __invert__(self):
         return self._array_api.logical_not(self)
 

@@ -175,6 +175,11 @@ class ArrayAPI:
         return _ufuncs.logical_or(x, y)
 
     @staticmethod
+    def logical_xor(x, y):
+        _bool_only("^", x, y)
+        return _ufuncs.logical_xor(x, y)
+
+    @staticmethod
     def logical_not(x):
         _bool_only("~", x)
         return _ufuncs.logical_not(x)

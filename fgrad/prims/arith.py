@@ -41,6 +41,10 @@ def _pair(x, y):
     0 with 0)."""
     if type(y) in _PY_SCALAR_TYPES and type(x) not in _PY_SCALAR_TYPES:
         return x, coerce(y, x)
+    if type(x) in _PY_SCALAR_TYPES and type(y) in _PY_SCALAR_TYPES:
+        # two Python scalars: both take their common type (lt(-0.7, 0) compares floats)
+        dtype = np.result_type(x, y)
+        return dtype.type(x), dtype.type(y)
     if isinstance(x, _PY_SCALAR_TYPES):
         return coerce(x, y), y
     return x, coerce(y, x)
