@@ -4,7 +4,9 @@ from fgrad import (
     debug,  # noqa: F401  (fgrad.debug.print, debug_nans)
     lax,  # noqa: F401  (fgrad.lax.cond, scan, ...)
     numpy,  # noqa: F401  (installs the array API on tracers)
+    scipy,  # noqa: F401  (fgrad.scipy.special, fgrad.scipy.stats)
     tree_util,  # noqa: F401
+    viz,  # noqa: F401  (jaxprs as DOT / SVG / HTML)
 )
 from fgrad.api import (
     grad,
