@@ -1,0 +1,82 @@
+"""Every primitive in fgrad.prims has every rule slot it needs, and a row in the test table.
+
+Primitives are discovered by scanning the modules of fgrad.prims for `Primitive` instances, so
+a new primitive is covered the moment it exists.
+"""
+
+import importlib
+import pkgutil
+
+from prim_specs import SPEC_BY_NAME
+
+import fgrad.prims
+from fgrad.core.primitive import Primitive
+
+# Primitives whose jvp applies the primitive itself to the tangent(s): reverse mode transposes
+# them, so they need a transpose rule. Every other primitive gets its vjp from its jvp.
+LINEAR = {
+    "neg": "neg(t)",
+    "add": "add(tx, ty)",
+    "sub": "sub(tx, ty)",
+    "mul": "bilinear: mul(tx, y) + mul(x, ty)",
+    "div": "linear in the numerator: div(tx, y)",
+    "dot_general": "bilinear: dot_general(tx, y) + dot_general(x, ty)",
+    "select": "linear in both branches: select(p, ta, tb)",
+    "convert_element_type": "convert(t) between inexact dtypes",
+    "broadcast_in_dim": "broadcast_in_dim(t)",
+    "reshape": "reshape(t)",
+    "transpose": "transpose(t)",
+    "squeeze": "squeeze(t)",
+    "expand_dims": "expand_dims(t)",
+    "rev": "rev(t)",
+    "slice": "slice(t)",
+    "pad": "jointly linear in operand and padding value: pad(tx, tv)",
+    "concatenate": "concatenate(ts)",
+    "reduce_sum": "reduce_sum(t)",
+    "cumsum": "cumsum(t)",
+    "gather": "linear in the operand: gather(t, idx)",
+    "scatter_add": "jointly linear in operand and updates: scatter_add(tx, tu, idx)",
+}
+
+REQUIRED = ("impl", "abstract_eval", "jvp", "batch")
+
+
+def all_primitives() -> dict[str, tuple[Primitive, str]]:
+    """name -> (primitive, where it is defined), for every Primitive in fgrad.prims."""
+    found: dict[str, tuple[Primitive, str]] = {}
+    for info in pkgutil.iter_modules(fgrad.prims.__path__):
+        module = importlib.import_module(f"fgrad.prims.{info.name}")
+        for attr, value in vars(module).items():
+            if isinstance(value, Primitive) and value.name not in found:
+                found[value.name] = (value, f"{module.__name__}.{attr}")
+    return found
+
+
+def test_primitives_are_discovered():
+    prims = all_primitives()
+    assert "sin" in prims and "dot_general" in prims, sorted(prims)
+
+
+def test_every_primitive_has_its_rules():
+    missing = [
+        f"{where} ('{name}') has no {slot} rule"
+        for name, (prim, where) in sorted(all_primitives().items())
+        for slot in REQUIRED + (("transpose",) if name in LINEAR else ())
+        if getattr(prim, slot) is None
+    ]
+    assert not missing, "missing rule slots:\n  " + "\n  ".join(missing)
+
+
+def test_linear_list_names_real_primitives():
+    stale = sorted(set(LINEAR) - set(all_primitives()))
+    assert not stale, f"LINEAR names primitives that do not exist: {stale}"
+
+
+def test_every_primitive_has_a_table_row():
+    missing = sorted(set(all_primitives()) - set(SPEC_BY_NAME))
+    assert not missing, (
+        f"primitives without a row in tests/prim_specs.py: {missing} (add one PrimSpec each: "
+        "op, reference, shapes, domain, dtypes, order)"
+    )
+    extra = sorted(set(SPEC_BY_NAME) - set(all_primitives()))
+    assert not extra, f"rows in tests/prim_specs.py for primitives that do not exist: {extra}"
