@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fgrad.core.avals import ShapedArray
+from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.primitive import Primitive, bind
 from fgrad.prims.arith import add, div, mul, neg, sub
 from fgrad.prims.base import def_zero_jvp, defjvp, elementwise_batch, full_like, unary_op
@@ -106,6 +106,8 @@ def expm1(x):
 
 # d logistic(x) = logistic(x) (1 - logistic(x)) dx
 def _logistic_impl(x):
+    if np.iscomplexobj(x):  # no order to split by; the plain formula, as jax.lax uses
+        return 1 / (1 + np.exp(-x))
     # Split by sign so exp never overflows: for x < 0 use e^x / (1 + e^x).
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.result_type(x), copy=False)
@@ -141,7 +143,8 @@ def rsqrt(x):
     return bind(rsqrt_p, x)
 
 
-# d |x| = sign(x) dx   (0 at x = 0, the subgradient torch and autograd use)
+# d |x| = sign(x) dx   (0 at x = 0, the subgradient torch and autograd use); complex x: the
+# real tangent Re(conj(x) dx) / |x|
 abs_p = Primitive("abs")
 abs_p.def_impl(np.abs)
 
@@ -154,7 +157,27 @@ def _abs_abstract(x):
 
 
 abs_p.def_batch(elementwise_batch(abs_p))
-defjvp(abs_p, lambda g, ans, x: mul(g, sign(x)))
+
+
+def _abs_jvp(g, ans, x):
+    if get_aval(x).dtype.kind != "c":
+        return mul(g, sign(x))
+    # complex x: d|x| = Re(conj(x) dx) / |x| = (Re x Re dx + Im x Im dx) / |x|, a real tangent;
+    # Re is convert_element_type to the real dtype and Im z = Re(-i z). |x| = 0 divides as 1.
+    from fgrad.prims.arith import convert_element_type, eq, select
+
+    def re(z):
+        return convert_element_type(z, ans_dtype)
+
+    def im(z):
+        return re(mul(z, full_like(z, -1j)))
+
+    ans_dtype = get_aval(ans).dtype
+    num = add(mul(re(x), re(g)), mul(im(x), im(g)))
+    return div(num, select(eq(ans, full_like(ans, 0.0)), full_like(ans, 1.0), ans))
+
+
+defjvp(abs_p, _abs_jvp)
 
 
 def abs(x):
