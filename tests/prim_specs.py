@@ -63,12 +63,17 @@ def real(rng, shape, dtype):
         return rng.random(shape) < 0.5
     if dtype.kind in "iu":
         return _as(rng.integers(-4, 5, shape), dtype)
+    if dtype.kind == "c":
+        return _as(rng.standard_normal(shape) + 1j * rng.standard_normal(shape), dtype)
     return _as(rng.standard_normal(shape), dtype)
 
 
 def positive(rng, shape, dtype):
+    """Positive reals; for complex dtypes, the right half plane (away from branch cuts)."""
     if np.dtype(dtype).kind in "iu":
         return _as(rng.integers(1, 5, shape), dtype)
+    if np.dtype(dtype).kind == "c":
+        return _as(rng.uniform(0.5, 2.0, shape) + 1j * rng.uniform(-1, 1, shape), dtype)
     return _as(rng.uniform(0.5, 2.0, shape), dtype)
 
 
@@ -135,7 +140,7 @@ def off_multiples(rng, shapes, dtype, params):
 
 @joint
 def pow_domain(rng, shapes, dtype, params):
-    return [positive(rng, shapes[0], dtype), _as(1.5 * rng.standard_normal(shapes[1]), dtype)]
+    return [positive(rng, shapes[0], dtype), _as(1.5 * real(rng, shapes[1], dtype), dtype)]
 
 
 def uniform(lo, hi):
@@ -743,6 +748,20 @@ def staging_rows():
     return _rows((F64, F32, I32, BOOL))
 
 
+C128 = np.dtype(np.complex128)
+# rows whose primitive takes complex operands (as jax.lax's does), checked at complex128 by
+# test_complex_rows: values and derivatives against jax, and check_grads
+COMPLEX_OPS = (
+    "neg", "add", "sub", "mul", "div", "pow", "integer_pow", "exp", "log", "log1p", "expm1",
+    "sin", "cos", "tan", "tanh", "logistic", "sqrt", "rsqrt", "abs", "sign", "select",
+    "reduce_sum", "cumsum", "dot_general", "gather", "scatter_add", "pad", "slice", "concatenate",
+)
+
+
+def complex_rows():
+    return [(name, C128) for name in COMPLEX_OPS]
+
+
 def value_rows():
     return [(s.name, d) for s in SPECS for d in s.dtypes]
 
@@ -791,4 +810,6 @@ def split_diff(spec: PrimSpec, args, params):
 
 def random_like(rng, x):
     x = np.asarray(x)
+    if x.dtype.kind == "c":
+        return (rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape)).astype(x.dtype)
     return rng.standard_normal(x.shape).astype(x.dtype)

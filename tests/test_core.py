@@ -235,22 +235,37 @@ def test_python_if_on_staged_value():
     assert "test_core.py" in str(info.value), "the message points at the user's line"
 
 
-def test_escaped_tracer():
+LEAKING = {
+    "grad": lambda f: fgrad.grad(f)(1.0),
+    "grad_grad": lambda f: fgrad.grad(fgrad.grad(f))(1.0),
+    "jvp": lambda f: fgrad.jvp(f, (1.0,), (1.0,)),
+    "vjp": lambda f: fgrad.vjp(f, 1.0),
+    "linearize": lambda f: fgrad.linearize(f, 1.0),
+    "vmap": lambda f: fgrad.vmap(f)(np.ones(2)),
+    "jacfwd": lambda f: fgrad.jacfwd(f)(np.ones(2)),
+    "make_jaxpr": lambda f: fgrad.make_jaxpr(f)(1.0),
+}
+
+
+@pytest.mark.parametrize("name", list(LEAKING))
+def test_escaped_tracer(name):
     box = []
 
     def leak(x):
         box.append(x * 2.0)
         return x * 3.0
 
-    assert fgrad.grad(leak)(1.0) == 3.0
+    LEAKING[name](leak)
     with pytest.raises(fgrad.EscapedTracerError, match="escaped"):
         fnp.sin(box[0])
     with pytest.raises(fgrad.EscapedTracerError):
-        fgrad.grad(lambda x: x * box[0])(1.0)
-    box.clear()
-    fgrad.make_jaxpr(leak)(1.0)
-    with pytest.raises(fgrad.EscapedTracerError):
         P.sin(box[0])
+    with pytest.raises(fgrad.EscapedTracerError):
+        np.asarray(box[0])
+    with pytest.raises(fgrad.EscapedTracerError):
+        fgrad.grad(lambda x: x * box[0])(1.0)
+    with pytest.raises(fgrad.EscapedTracerError):
+        fgrad.vmap(lambda x: x * box[0])(np.ones(2))
 
 
 # ----- robustness --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from prim_specs import (
     assert_same,
     case_id,
     cases,
+    complex_rows,
     grad_rows,
     jax_ad_rows,
     jax_derivatives,
@@ -158,3 +159,28 @@ def test_integer_operands_have_zero_derivative(dtype):
     ct_x, ct_n = pullback(np.ones(3))
     assert_same(ct_x, n.astype(np.float64), 0, "cotangent of the float operand")
     assert ct_n.dtype == n.dtype and not np.any(ct_n), "integer operands get zero cotangents"
+
+
+@pytest.mark.parametrize("row", complex_rows(), ids=case_id)
+@settings(max_examples=JAX_EXAMPLES)
+@given(data=st.data())
+def test_complex_rows(row, data):
+    """complex128 operands: value, jvp and vjp against jax (whose conventions for functions
+    that are not holomorphic, like abs, fgrad follows), and check_grads to order 2."""
+    spec = SPEC_BY_NAME[row[0]]
+    args, params = data.draw(cases(spec, row[1]), label="case")
+    f, _, xs = split_diff(spec, args, params)
+    diff = spec.diff_argnums(args)
+    rng = np.random.default_rng(0)
+    ts = [random_like(rng, x) for x in xs]
+    out, t_out = fgrad.jvp(f, xs, ts)
+    ct = random_like(rng, out)
+    want_out, want_t, want_cts = jax_derivatives(spec, params, args, diff, ts, ct)
+    assert_same(out, want_out, 1e-12, "value vs jax")
+    assert_same(t_out, want_t, 1e-10, "jvp tangent vs jax.jvp")
+    for i, (got, want) in enumerate(zip(fgrad.vjp(f, *xs)[1](ct), want_cts)):
+        assert_same(got, want, 1e-10, f"vjp cotangent {i} vs jax.vjp")
+    # complex sign is z / |z|, not piecewise constant, but jax (and fgrad) define its
+    # derivative as zero: only the transpose identity applies
+    modes = ("rev",) if spec.name == "sign" else spec.modes
+    check_grads(f, xs, spec.order, modes=modes)
