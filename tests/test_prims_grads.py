@@ -184,3 +184,29 @@ def test_complex_rows(row, data):
     # derivative as zero: only the transpose identity applies
     modes = ("rev",) if spec.name == "sign" else spec.modes
     check_grads(f, xs, spec.order, modes=modes)
+
+
+@functools.cache
+def _prod_derivatives(axes):
+    """jax's Jacobian and Hessian of reduce_prod over `axes`, compiled once per axes."""
+    f_ref = functools.partial(jax.lax.reduce_prod, axes=axes)
+    return jax.jit(lambda x: (jax.jacrev(f_ref)(x), jax.jacfwd(jax.jacrev(f_ref))(x)))
+
+
+@pytest.mark.parametrize("axes", [(0,), (1,), (0, 1)])
+@pytest.mark.parametrize("zeros", [[(0, 0)], [(0, 0), (1, 0)], [(1, 1), (1, 2)], "all"])
+def test_reduce_prod_with_zeros_vs_jax(axes, zeros):
+    """Entries equal to zero (one or several per reduction): first and second derivatives."""
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    if zeros == "all":
+        x[:] = 0.0
+    else:
+        for i in zeros:
+            x[i] = 0.0
+    f = functools.partial(fgrad.prims.reduce_prod, axes=axes)
+    f_ref = functools.partial(jax.lax.reduce_prod, axes=axes)
+    got, want = _jvp_both(f, f_ref, (x,), (np.arange(6.0).reshape(2, 3) - 2.5,))
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    jac, hess = _prod_derivatives(axes)(x)
+    np.testing.assert_allclose(fgrad.jacrev(f)(x), jac, rtol=1e-14)
+    np.testing.assert_allclose(fgrad.jacfwd(fgrad.jacrev(f))(x), hess, rtol=1e-14)
