@@ -520,6 +520,11 @@ def _special(name, fn, ref, domain=real, nargs=1, **kw):
                     jax_dtypes=(F64,), heavy=True, **kw)
 
 
+def _move(name, fn, ref, nargs, shapes):
+    """Pure data movement: every dtype is staged, but one suffices against jax."""
+    return PrimSpec(name, fn, ref, nargs, shapes, real, ANY, jax_dtypes=(F64,))
+
+
 lax = jax.lax
 
 SPECS: list[PrimSpec] = [
@@ -593,27 +598,16 @@ SPECS: list[PrimSpec] = [
     _special("xlogy", fl.xlogy, jsp.xlogy, log_y_domain, 2),
     _special("xlog1py", fl.xlog1py, jsp.xlog1py, log_y_domain, 2),
     # shape
-    PrimSpec("broadcast_in_dim", fl.broadcast_in_dim, lax.broadcast_in_dim, 1, broadcast_shapes,
-             real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("reshape", fl.reshape, lax.reshape, 1, reshape_shapes, real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("transpose", fl.transpose, lax.transpose, 1, transpose_shapes, real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("squeeze", fl.squeeze, lax.squeeze, 1, squeeze_shapes, real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("expand_dims", fl.expand_dims, lax.expand_dims, 1, expand_dims_shapes, real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("rev", fl.rev, lax.rev, 1, rev_shapes, real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("slice", fl.slice, lax.slice, 1, slice_shapes, real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("pad", fl.pad, lax.pad, 2, pad_shapes, real, ANY,
-             jax_dtypes=(F64,)),
-    PrimSpec("concatenate", lambda *xs, dimension: fl.concatenate(xs, dimension),
-             lambda *xs, dimension: lax.concatenate(xs, dimension), None, concatenate_shapes,
-             real, ANY,
-             jax_dtypes=(F64,)),
+    _move("broadcast_in_dim", fl.broadcast_in_dim, lax.broadcast_in_dim, 1, broadcast_shapes),
+    _move("reshape", fl.reshape, lax.reshape, 1, reshape_shapes),
+    _move("transpose", fl.transpose, lax.transpose, 1, transpose_shapes),
+    _move("squeeze", fl.squeeze, lax.squeeze, 1, squeeze_shapes),
+    _move("expand_dims", fl.expand_dims, lax.expand_dims, 1, expand_dims_shapes),
+    _move("rev", fl.rev, lax.rev, 1, rev_shapes),
+    _move("slice", fl.slice, lax.slice, 1, slice_shapes),
+    _move("pad", fl.pad, lax.pad, 2, pad_shapes),
+    _move("concatenate", lambda *xs, dimension: fl.concatenate(xs, dimension),
+          lambda *xs, dimension: lax.concatenate(xs, dimension), None, concatenate_shapes),
     # reductions
     PrimSpec("reduce_sum", fl.reduce_sum, lax.reduce_sum, 1, reduce_shapes, real, NUM),
     PrimSpec("reduce_max", fl.reduce_max, lax.reduce_max, 1, reduce_shapes, distinct, NUM),
@@ -797,7 +791,8 @@ def assert_same(got, want, tol: float, what: str) -> None:
 
 
 def split_diff(spec: PrimSpec, args, params):
-    """(f, diff_args): the op as a function of its differentiable operands only."""
+    """(f, f_ref, diff_args): the op and its reference as functions of the differentiable
+    operands only (the others fixed at their values in `args`)."""
     diff = spec.diff_argnums(args)
     fixed = {i: a for i, a in enumerate(args) if i not in diff}
     op = spec.op(params)

@@ -7,8 +7,12 @@ a new primitive is covered the moment it exists.
 import importlib
 import pkgutil
 
-from prim_specs import SPEC_BY_NAME
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prim_specs import SPEC_BY_NAME, cases, split_diff
 
+import fgrad
 import fgrad.prims
 from fgrad.core.primitive import Primitive
 
@@ -65,6 +69,30 @@ def test_every_primitive_has_its_rules():
         if getattr(prim, slot) is None
     ]
     assert not missing, "missing rule slots:\n  " + "\n  ".join(missing)
+
+
+def test_primitives_with_a_transpose_are_listed_linear():
+    unlisted = sorted(
+        name for name, (prim, _) in all_primitives().items()
+        if prim.transpose is not None and name not in LINEAR
+    )
+    assert not unlisted, f"primitives with a transpose rule missing from LINEAR: {unlisted}"
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_BY_NAME))
+@settings(max_examples=3)
+@given(data=st.data())
+def test_linear_list_is_complete(name, data):
+    """A primitive that shows up in the linear part of its own linearization applies itself to
+    the tangent: it is linear, and must be listed (so that its transpose is required)."""
+    spec = SPEC_BY_NAME[name]
+    args, params = data.draw(cases(spec, spec.grad_dtypes[0]), label="case")
+    f, _, xs = split_diff(spec, args, params)
+    if spec.order == 0 or not xs:
+        return
+    _, f_jvp = fgrad.linearize(f, *xs)
+    if any(e.prim.name == name for e in f_jvp.jaxpr.eqns):
+        assert name in LINEAR, f"{name}'s jvp applies {name} to the tangent; add it to LINEAR"
 
 
 def test_linear_list_names_real_primitives():
