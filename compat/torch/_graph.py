@@ -24,7 +24,7 @@ from collections import OrderedDict
 import numpy as np
 
 import fgrad
-from fgrad.extend import eval_jaxpr
+from fgrad.extend import EVAL_TRACE, compile_jaxpr, current_trace, eval_jaxpr
 
 __all__ = [
     "Node",
@@ -125,13 +125,14 @@ class Saved:
 class _VjpEntry:
     """A staged backward: `jaxpr(*inputs, *cotangents) -> grads of the inputs in diff`."""
 
-    __slots__ = ("jaxpr", "consts", "needed", "needs_any")
+    __slots__ = ("jaxpr", "consts", "needed", "needs_any", "compiled")
 
     def __init__(self, closed, needed):
         self.jaxpr = None if closed is None else closed.jaxpr
         self.consts = None if closed is None else closed.consts
         self.needed = needed
         self.needs_any = any(needed)
+        self.compiled = None  # generated numpy code, built on the first plain-array backward
 
 
 _CACHE: OrderedDict = OrderedDict()
@@ -189,6 +190,11 @@ def run_vjp(entry: _VjpEntry, fn, static, diff, multi, inputs, cts) -> list:
     """Input grads (for the positions in diff) from output cotangents. Values are arrays, or
     Tensors under create_graph (the caller has made the tape trace current)."""
     if entry.jaxpr is not None:
+        if current_trace() is EVAL_TRACE and all(type(v) is np.ndarray for v in cts):
+            # plain arrays, no transform: the staged backward runs as generated numpy code
+            if entry.compiled is None:
+                entry.compiled = compile_jaxpr(entry.jaxpr, entry.consts).fn
+            return entry.compiled(*inputs, *cts)
         return eval_jaxpr(entry.jaxpr, entry.consts, *inputs, *cts)
     _, pull = fgrad.vjp(_partial(fn, dict(static), inputs, diff), *[inputs[i] for i in diff])
     return list(pull(tuple(cts) if multi else cts[0]))
