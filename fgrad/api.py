@@ -9,7 +9,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from fgrad import prims
-from fgrad._util import FGradError
 from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.ir import ClosedJaxpr, dce_jaxpr
 from fgrad.core.markers import Zero
@@ -22,7 +21,6 @@ from fgrad.interpreters.transpose import backward_pass
 from fgrad.tree_util import (
     tree_flatten,
     tree_map,
-    tree_structure,
     tree_unflatten,
     treedef_is_leaf,
 )
@@ -97,9 +95,6 @@ def _wrap_scalar(x):
         return np.zeros(x.aval.shape, x.aval.dtype)
     return x
 
-
-def _zeros_for(flat):
-    return [np.zeros(np.shape(x), get_aval(x).dtype) for x in flat]
 
 
 # ----- reverse mode ------------------------------------------------------------------------
@@ -446,6 +441,3 @@ def stop_gradient(x):
         return prims.stop_gradient(leaf) if aval.dtype.kind in "fc" else leaf
 
     return tree_map(stop, x)
-
-
-_ = (FGradError, _zeros_for, tree_structure)

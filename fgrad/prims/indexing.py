@@ -15,7 +15,7 @@ from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.markers import UndefinedPrimal, Zero
 from fgrad.core.primitive import Primitive, bind
 from fgrad.prims.base import deflinear, full_like, instantiate, zero_tangent
-from fgrad.prims.shape import bdim_to_front, broadcast_batch, expand_dims, reshape, transpose
+from fgrad.prims.shape import bdim_to_front, broadcast_batch, expand_dims, transpose
 
 __all__ = ["gather_p", "gather", "scatter_add_p", "scatter_add", "build_index"]
 
@@ -213,6 +213,3 @@ def _scatter_add_batch(args, bdims, *, indexer):
 
 def scatter_add(x, updates, *idx, indexer):
     return bind(scatter_add_p, x, updates, *idx, indexer=tuple(indexer))
-
-
-_ = reshape

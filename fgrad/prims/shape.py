@@ -7,7 +7,7 @@ import numpy as np
 from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.markers import UndefinedPrimal, Zero
 from fgrad.core.primitive import Primitive, bind
-from fgrad.prims.base import _strict_avals, deflinear, zero_tangent
+from fgrad.prims.base import deflinear, zero_tangent
 
 __all__ = [
     "broadcast_in_dim_p",
@@ -469,6 +469,3 @@ def broadcast_batch(x, size: int):
     """Batching helper: an unbatched operand given a leading batch axis (a numpy view)."""
     shape = get_aval(x).shape
     return broadcast_in_dim(x, (size,) + shape, tuple(range(1, len(shape) + 1)))
-
-
-_ = _strict_avals
