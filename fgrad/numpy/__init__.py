@@ -31,6 +31,38 @@ from fgrad.numpy._creation import (
 )
 from fgrad.numpy._indexing import getitem
 from fgrad.numpy._linalg_products import dot, inner, matmul, outer, tensordot, vdot
+from fgrad.numpy._more_shape import (
+    array_split,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    average,
+    column_stack,
+    cross,
+    cumprod,
+    diag,
+    diagonal,
+    dstack,
+    einsum,
+    flip,
+    fliplr,
+    flipud,
+    hstack,
+    kron,
+    nanmean,
+    nansum,
+    ptp,
+    repeat,
+    roll,
+    split,
+    take,
+    take_along_axis,
+    tile,
+    trace,
+    tril,
+    triu,
+    vstack,
+)
 from fgrad.numpy._promotion import result_type
 from fgrad.numpy._reductions import (
     all,
@@ -164,6 +196,11 @@ __all__ = [
     "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "concatenate", "stack", "squeeze",
     "expand_dims", "where", "clip", "broadcast_to", "shape", "ndim", "size", "result_type",
     "getitem",
+    # more shapes, selection, reductions and products (issue 4)
+    "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr", "flipud", "roll", "tile",
+    "repeat", "split", "array_split", "vstack", "hstack", "dstack", "column_stack", "diag",
+    "diagonal", "trace", "tril", "triu", "take", "take_along_axis", "ptp", "average",
+    "cumprod", "nansum", "nanmean", "einsum", "kron", "cross",
     # dtypes and constants (numpy's own objects)
     "dtype", "bool_", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64", "float16", "float32", "float64", "complex64", "complex128", "integer", "floating",
