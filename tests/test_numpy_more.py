@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from fnp_checks import assert_close, assert_like_numpy
+from fnp_checks import assert_close, assert_like_numpy, check_staged
 
 import fgrad
 import fgrad.numpy as fnp
@@ -102,6 +102,11 @@ def test_grad_like_jax(name, f, shapes):
     for g, h in zip(got, want):
         assert np.asarray(g).dtype == np.float64
         assert_close(g, h)
+
+
+@pytest.mark.parametrize("name,f,shapes", CASES, ids=[c[0] for c in CASES])
+def test_staged(name, f, shapes):
+    check_staged(lambda *xs: f(fnp, *xs), *_args(shapes))
 
 
 def test_cumprod_grad_with_zeros_is_exact():
