@@ -200,7 +200,27 @@ def run_vjp(entry: _VjpEntry, fn, static, diff, multi, inputs, cts) -> list:
     return list(pull(tuple(cts) if multi else cts[0]))
 
 
-class Node:
+class _HookSlots:
+    """Hook registration shared by graph nodes and the edges into leaves."""
+
+    __slots__ = ()
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
+        if self.post_hooks is None:
+            self.post_hooks = []
+        self.post_hooks.append(fn)
+        return _RemovableHandle(self.post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) before this node runs; may return new grad_outputs."""
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        self.pre_hooks.append(fn)
+        return _RemovableHandle(self.pre_hooks, fn)
+
+
+class Node(_HookSlots):
     """A backward function of the graph (torch's `grad_fn`)."""
 
     __slots__ = (
@@ -258,20 +278,6 @@ class Node:
             (None, 0) if edges[i] is None else edges[i] for i in self.shown
         )
 
-    def register_hook(self, fn):
-        """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
-        if self.post_hooks is None:
-            self.post_hooks = []
-        self.post_hooks.append(fn)
-        return _RemovableHandle(self.post_hooks, fn)
-
-    def register_prehook(self, fn):
-        """fn(grad_outputs) before this node runs; may return new grad_outputs."""
-        if self.pre_hooks is None:
-            self.pre_hooks = []
-        self.pre_hooks.append(fn)
-        return _RemovableHandle(self.pre_hooks, fn)
-
     def free(self, src) -> None:
         for s in self.slots:
             if s is not None:
@@ -279,7 +285,7 @@ class Node:
         self.freed = src or ("<backward>", 0, "?")
 
 
-class AccumulateGrad:
+class AccumulateGrad(_HookSlots):
     """The edge into a leaf: its backward adds the incoming grad to `leaf.grad`."""
 
     __slots__ = ("variable", "pre_hooks", "post_hooks", "metadata", "__weakref__")
@@ -297,18 +303,6 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
-
-    def register_hook(self, fn):
-        if self.post_hooks is None:
-            self.post_hooks = []
-        self.post_hooks.append(fn)
-        return _RemovableHandle(self.post_hooks, fn)
-
-    def register_prehook(self, fn):
-        if self.pre_hooks is None:
-            self.pre_hooks = []
-        self.pre_hooks.append(fn)
-        return _RemovableHandle(self.pre_hooks, fn)
 
 
 class _RemovableHandle:
