@@ -42,11 +42,13 @@ from fgrad import prims as fl  # each block's own wrapper
 F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
 I64, I32 = np.dtype(np.int64), np.dtype(np.int32)
 BOOL = np.dtype(np.bool_)
+C128, C64 = np.dtype(np.complex128), np.dtype(np.complex64)
 FLOAT = (F64, F32)
 NUM = (F64, F32, I64, I32)
 ANY = (F64, F32, I64, I32, BOOL)
 
-DEFAULT_TOL = {F64: 1e-12, F32: 2e-5, I64: 0, I32: 0, BOOL: 0}
+DEFAULT_TOL = {F64: 1e-12, F32: 2e-5, I64: 0, I32: 0, BOOL: 0, C128: 1e-12, C64: 2e-5}
+COMPLEX = (C128, C64)
 SPECIAL_TOL = {F64: 1e-10, F32: 1e-4}
 
 
@@ -569,6 +571,11 @@ SPECS: list[PrimSpec] = [
     _unary("ceil", fl.ceil, lax.ceil, off_integers),
     _unary("round_toward_zero", fl.round_toward_zero, jnp.trunc, off_integers),
     _unary("atan", fl.atan, lax.atan),
+    # complex parts (fgrad/prims/complex.py); conj also takes reals (the result is complex)
+    _unary("real", fl.real, lax.real, dtypes=COMPLEX, grad_dtypes=(C128,)),
+    _unary("imag", fl.imag, lax.imag, dtypes=COMPLEX, grad_dtypes=(C128,)),
+    _unary("conj", fl.conj, lax.conj, dtypes=COMPLEX + FLOAT, grad_dtypes=(C128, F64)),
+    _binary("complex", fl.complex, lax.complex, dtypes=FLOAT),
     # special functions (fgrad/prims/special.py); values from series and continued fractions,
     # so compared more loosely than numpy's ufuncs
     _special("erf", fl.erf, lax.erf),
@@ -750,7 +757,6 @@ def staging_rows():
     return _rows((F64, F32, I32, BOOL))
 
 
-C128 = np.dtype(np.complex128)
 # rows whose primitive takes complex operands (as jax.lax's does), checked at complex128 by
 # test_complex_rows: values and derivatives against jax, and check_grads
 COMPLEX_OPS = (

@@ -40,6 +40,10 @@ LINEAR = {
     "cumsum": "cumsum(t)",
     "gather": "linear in the operand: gather(t, idx)",
     "scatter_add": "jointly linear in operand and updates: scatter_add(tx, tu, idx)",
+    "real": "real(t)",
+    "imag": "imag(t)",
+    "conj": "conj(t)",
+    "complex": "jointly linear in both parts: complex(tx, ty)",
 }
 
 REQUIRED = ("impl", "abstract_eval", "jvp", "batch")
