@@ -101,6 +101,12 @@ def off_integers(rng, shape, dtype):
     return _as(k + rng.uniform(0.1, 0.9, shape), dtype)
 
 
+def off_half_integers(rng, shape, dtype):
+    """Away from the jumps of round-half-to-even: k + u with u in [-0.4, 0.4]."""
+    k = rng.integers(-3, 4, shape)
+    return _as(k + rng.uniform(-0.4, 0.4, shape), dtype)
+
+
 def distinct(rng, shape, dtype):
     """Values at least 0.3 apart, in random order: no ties for reductions and argmax."""
     n = int(np.prod(shape, dtype=np.int64))
@@ -604,6 +610,25 @@ SPECS: list[PrimSpec] = [
              betainc_domain, 3, diff=(2,)),
     _special("xlogy", fl.xlogy, jsp.xlogy, log_y_domain, 2),
     _special("xlog1py", fl.xlog1py, jsp.xlog1py, log_y_domain, 2),
+    # more of numpy's real functions (issue 4, fgrad/prims/elementwise.py)
+    _unary("sinh", fl.sinh, lax.sinh),
+    _unary("cosh", fl.cosh, lax.cosh),
+    _unary("asin", fl.asin, lax.asin, small(-0.95, 0.95)),
+    _unary("acos", fl.acos, lax.acos, small(-0.95, 0.95)),
+    _unary("asinh", fl.asinh, lax.asinh),
+    _unary("acosh", fl.acosh, lax.acosh, small(1.05, 3.0)),
+    _unary("atanh", fl.atanh, lax.atanh, small(-0.95, 0.95)),
+    _unary("exp2", fl.exp2, lax.exp2),
+    _unary("log2", fl.log2, jnp.log2, positive),
+    _unary("log10", fl.log10, jnp.log10, positive),
+    _unary("cbrt", fl.cbrt, lax.cbrt, nonzero),
+    _unary("round_nearest_even", fl.round_nearest_even,
+           functools.partial(lax.round, rounding_method=lax.RoundingMethod.TO_NEAREST_EVEN),
+           off_half_integers),
+    _unary("signbit", fl.signbit, jnp.signbit, nonzero),
+    _binary("atan2", fl.atan2, lax.atan2, dtypes=FLOAT),
+    _binary("hypot", fl.hypot, jnp.hypot, dtypes=FLOAT),
+    _binary("logaddexp", fl.logaddexp, jnp.logaddexp, dtypes=FLOAT),
     # shape
     _move("broadcast_in_dim", fl.broadcast_in_dim, lax.broadcast_in_dim, 1, broadcast_shapes),
     _move("reshape", fl.reshape, lax.reshape, 1, reshape_shapes),

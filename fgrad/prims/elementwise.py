@@ -1,5 +1,5 @@
-"""Unary elementwise math. Each rule is written with the traceable wrappers, so it
-differentiates again."""
+"""Elementwise math: unary functions, and the binary atan2, hypot and logaddexp. Each rule is
+written with the traceable wrappers, so it differentiates again."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ import numpy as np
 
 from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.primitive import Primitive, bind
-from fgrad.prims.arith import add, div, mul, neg, sub
-from fgrad.prims.base import def_zero_jvp, defjvp, elementwise_batch, full_like, unary_op
+from fgrad.prims.arith import add, div, eq, mul, ne, neg, select, sub
+from fgrad.prims.arith import min as _logical_and_bools
+from fgrad.prims.base import (
+    binary_op,
+    def_zero_jvp,
+    defjvp,
+    elementwise_batch,
+    full_like,
+    unary_op,
+)
 
 __all__ = [
     "sin_p", "sin", "cos_p", "cos", "tan_p", "tan", "tanh_p", "tanh", "exp_p", "exp",
@@ -16,6 +24,10 @@ __all__ = [
     "sqrt_p", "sqrt", "rsqrt_p", "rsqrt", "abs_p", "abs", "sign_p", "sign",
     "integer_pow_p", "integer_pow", "floor_p", "floor", "ceil_p", "ceil",
     "round_toward_zero_p", "round_toward_zero", "atan_p", "atan",
+    "sinh_p", "sinh", "cosh_p", "cosh", "asin_p", "asin", "acos_p", "acos", "asinh_p", "asinh",
+    "acosh_p", "acosh", "atanh_p", "atanh", "exp2_p", "exp2", "log2_p", "log2", "log10_p",
+    "log10", "cbrt_p", "cbrt", "round_nearest_even_p", "round_nearest_even", "signbit_p",
+    "signbit", "atan2_p", "atan2", "hypot_p", "hypot", "logaddexp_p", "logaddexp",
 ]
 
 
@@ -241,3 +253,200 @@ def integer_pow(x, y: int):
     if y == 1:
         return x
     return bind(integer_pow_p, x, y=int(y))
+
+
+# ----- issue 4: more of numpy's real functions ---------------------------------------------
+
+
+# d sinh(x) = cosh(x) dx
+sinh_p = unary_op("sinh", np.sinh)
+defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
+
+
+def sinh(x):
+    return bind(sinh_p, x)
+
+
+# d cosh(x) = sinh(x) dx
+cosh_p = unary_op("cosh", np.cosh)
+defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
+
+
+def cosh(x):
+    return bind(cosh_p, x)
+
+
+def _root_one_minus_sq(x):
+    """sqrt(1 - x) sqrt(1 + x): 1 - x is exact near x = 1 where 1 - x^2 cancels, and for
+    complex x this product (not sqrt(1 - x^2)) is cos(asin x) on numpy's branches."""
+    one = _one(x)
+    return mul(sqrt(sub(one, x)), sqrt(add(one, x)))
+
+
+# d asin(x) = dx / (sqrt(1 - x) sqrt(1 + x))
+asin_p = unary_op("asin", np.arcsin)
+defjvp(asin_p, lambda g, ans, x: div(g, _root_one_minus_sq(x)))
+
+
+def asin(x):
+    return bind(asin_p, x)
+
+
+# d acos(x) = -dx / (sqrt(1 - x) sqrt(1 + x))
+acos_p = unary_op("acos", np.arccos)
+defjvp(acos_p, lambda g, ans, x: neg(div(g, _root_one_minus_sq(x))))
+
+
+def acos(x):
+    return bind(acos_p, x)
+
+
+# d asinh(x) = dx / sqrt(1 + x^2)
+asinh_p = unary_op("asinh", np.arcsinh)
+defjvp(asinh_p, lambda g, ans, x: mul(g, rsqrt(add(_one(x), mul(x, x)))))
+
+
+def asinh(x):
+    return bind(asinh_p, x)
+
+
+# d acosh(x) = dx / (sqrt(x - 1) sqrt(x + 1))   (x - 1 exact near 1; numpy's branch for complex)
+acosh_p = unary_op("acosh", np.arccosh)
+defjvp(acosh_p, lambda g, ans, x: div(g, mul(sqrt(sub(x, _one(x))), sqrt(add(x, _one(x))))))
+
+
+def acosh(x):
+    return bind(acosh_p, x)
+
+
+# d atanh(x) = dx / ((1 - x)(1 + x))
+atanh_p = unary_op("atanh", np.arctanh)
+defjvp(atanh_p, lambda g, ans, x: div(g, mul(sub(_one(x), x), add(_one(x), x))))
+
+
+def atanh(x):
+    return bind(atanh_p, x)
+
+
+# d 2^x = 2^x log(2) dx   (a primitive: exp(x log 2) is not exact at integers, numpy's is)
+exp2_p = unary_op("exp2", np.exp2)
+defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, full_like(ans, np.log(2.0)))))
+
+
+def exp2(x):
+    return bind(exp2_p, x)
+
+
+# d log2(x) = dx / (x log 2)   (a primitive: log(x) / log(2) is not exact at powers of 2)
+log2_p = unary_op("log2", np.log2)
+defjvp(log2_p, lambda g, ans, x: div(g, mul(x, full_like(x, np.log(2.0)))))
+
+
+def log2(x):
+    return bind(log2_p, x)
+
+
+# d log10(x) = dx / (x log 10)
+log10_p = unary_op("log10", np.log10)
+defjvp(log10_p, lambda g, ans, x: div(g, mul(x, full_like(x, np.log(10.0)))))
+
+
+def log10(x):
+    return bind(log10_p, x)
+
+
+# d cbrt(x) = dx / (3 cbrt(x)^2)   (real only, as numpy's: the real root of negative x too)
+cbrt_p = unary_op("cbrt", np.cbrt, kinds="f")
+defjvp(cbrt_p, lambda g, ans, x: div(g, mul(full_like(ans, 3.0), mul(ans, ans))))
+
+
+def cbrt(x):
+    return bind(cbrt_p, x)
+
+
+# round half to even (numpy's rint): piecewise constant, zero derivative
+round_nearest_even_p = unary_op("round_nearest_even", np.rint)
+def_zero_jvp(round_nearest_even_p)
+
+
+def round_nearest_even(x):
+    return bind(round_nearest_even_p, x)
+
+
+# signbit: the sign bit as a bool (True for -0.0 and for nan with the bit set); no derivative
+signbit_p = Primitive("signbit")
+signbit_p.def_impl(np.signbit)
+
+
+@signbit_p.def_abstract_eval
+def _signbit_abstract(x):
+    if x.dtype.kind != "f":
+        raise TypeError(f"signbit needs a real floating dtype, got {x.dtype.name}")
+    return ShapedArray(x.shape, np.dtype(np.bool_))
+
+
+signbit_p.def_batch(elementwise_batch(signbit_p))
+def_zero_jvp(signbit_p)
+
+
+def signbit(x):
+    return bind(signbit_p, x)
+
+
+# d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)   (nan at the origin, as in jax)
+def _atan2_denominator(y, x):
+    return add(mul(x, x), mul(y, y))
+
+
+atan2_p = binary_op("atan2", np.arctan2, kinds="f")
+defjvp(
+    atan2_p,
+    lambda g, ans, y, x: mul(g, div(x, _atan2_denominator(y, x))),
+    lambda g, ans, y, x: neg(mul(g, div(y, _atan2_denominator(y, x)))),
+)
+
+
+def atan2(y, x):
+    return bind(atan2_p, y, x)
+
+
+# d hypot(x, y) = (x dx + y dy) / hypot(x, y), taken as 0 at x = y = 0: the smallest
+# subgradient of the norm there (jax's composite gives 1/2 for each, torch and autograd nan).
+# A primitive so that the value is numpy's (no overflow) and every derivative is this formula
+# (a max/min composite loses the second derivative where |x| = |y|).
+def _over_hypot(v, ans):
+    at_origin = eq(ans, full_like(ans, 0.0))
+    return div(v, select(at_origin, full_like(ans, 1.0), ans))
+
+
+hypot_p = binary_op("hypot", np.hypot, kinds="f")
+defjvp(
+    hypot_p,
+    lambda g, ans, x, y: mul(g, _over_hypot(x, ans)),
+    lambda g, ans, x, y: mul(g, _over_hypot(y, ans)),
+)
+
+
+def hypot(x, y):
+    return bind(hypot_p, x, y)
+
+
+# d logaddexp(x, y) = logistic(x - y) dx + logistic(y - x) dy: weights in [0, 1] that never
+# overflow, and logistic's own rule gives the higher derivatives (1/4 at x = y for the second).
+# Where x = y = +-inf, x - y is nan and is taken as 0 (weights 1/2); nan inputs stay nan.
+def _logaddexp_weight(a, b):
+    d = sub(a, b)
+    same_infinity = _logical_and_bools(ne(d, d), eq(a, b))
+    return logistic(select(same_infinity, full_like(d, 0.0), d))
+
+
+logaddexp_p = binary_op("logaddexp", np.logaddexp, kinds="f")
+defjvp(
+    logaddexp_p,
+    lambda g, ans, x, y: mul(g, _logaddexp_weight(x, y)),
+    lambda g, ans, x, y: mul(g, _logaddexp_weight(y, x)),
+)
+
+
+def logaddexp(x, y):
+    return bind(logaddexp_p, x, y)
