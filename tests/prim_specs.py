@@ -435,6 +435,24 @@ def scatter_add_shapes(draw, dtype):
     return (x, u) + arr_shapes, {"indexer": indexer}
 
 
+def fft_shapes(draw, dtype):
+    """A transform type, one to three trailing lengths (odd and even, 1 included) and up to two
+    leading axes; irfft's operand holds the n // 2 + 1 stored frequencies of its last axis."""
+    fft_type = draw(st.sampled_from(("fft", "ifft", "rfft", "irfft")))
+    lengths = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    lead = draw(shape_st(max_ndim=2))
+    tail = lengths[:-1] + (lengths[-1] // 2 + 1,) if fft_type == "irfft" else lengths
+    return (lead + tail,), {"fft_type": fft_type, "fft_lengths": lengths}
+
+
+@joint
+def fft_domain(rng, shapes, dtype, params):
+    """Complex operands at the row's dtype; rfft's are real, of the same precision."""
+    if params["fft_type"] == "rfft":
+        dtype = np.finfo(dtype).dtype
+    return [real(rng, shapes[0], dtype)]
+
+
 # ----- references --------------------------------------------------------------------------
 
 
@@ -467,6 +485,10 @@ def _argmax_ref(x, *, axis):
 
 def _argmin_ref(x, *, axis):
     return jax.lax.argmin(x, axis, np.int64)
+
+
+def _fft_ref(x, *, fft_type, fft_lengths):
+    return jax.lax.fft(x, fft_type, fft_lengths)
 
 
 # ----- the table ---------------------------------------------------------------------------
@@ -655,6 +677,9 @@ SPECS: list[PrimSpec] = [
              jax_dtypes=(F64,)),
     PrimSpec("scatter_add", fl.scatter_add, _scatter_add_ref, None, scatter_add_shapes,
              index_domain, NUM, diff=(0, 1), jax_dtypes=(F64, I32)),
+    # Fourier transforms (fgrad/prims/fft.py)
+    PrimSpec("fft", fl.fft, _fft_ref, 1, fft_shapes, fft_domain, COMPLEX, grad_dtypes=(C128,),
+             tol={**DEFAULT_TOL, C64: 1e-4}),
 ]
 
 SPEC_BY_NAME: dict[str, PrimSpec] = {s.name: s for s in SPECS}

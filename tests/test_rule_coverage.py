@@ -44,6 +44,7 @@ LINEAR = {
     "imag": "imag(t)",
     "conj": "conj(t)",
     "complex": "jointly linear in both parts: complex(tx, ty)",
+    "fft": "fft(t), of the same type and lengths",
 }
 
 REQUIRED = ("impl", "abstract_eval", "jvp", "batch")

@@ -5,6 +5,7 @@ from fgrad.prims.arith import *  # noqa: F401,F403
 from fgrad.prims.complex import *  # noqa: F401,F403
 from fgrad.prims.dot import *  # noqa: F401,F403
 from fgrad.prims.elementwise import *  # noqa: F401,F403
+from fgrad.prims.fft import *  # noqa: F401,F403
 from fgrad.prims.indexing import *  # noqa: F401,F403
 from fgrad.prims.reduce import *  # noqa: F401,F403
 from fgrad.prims.shape import *  # noqa: F401,F403
