@@ -349,6 +349,21 @@ def cumsum_shapes(draw, dtype):
     return (s,), {"axis": draw(st.integers(0, len(s) - 1)), "reverse": draw(st.booleans())}
 
 
+def searchsorted_shapes(draw, dtype):
+    """Sorted rows a (B + (n,)) and queries v (B + Q), B of 0 or 1 batch axes."""
+    batch = tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(0, 1))))
+    n = draw(st.integers(1, 4))
+    return (batch + (n,), batch + draw(shape_st(max_ndim=2))), {
+        "side": draw(st.sampled_from(["left", "right"])), "batch_dims": len(batch)}
+
+
+@joint
+def searchsorted_domain(rng, shapes, dtype, params):
+    """Half-integers in [-1.5, 1.5]: queries often equal entries of a, so side matters."""
+    a = np.sort(_as(rng.integers(-3, 4, shapes[0]) / 2, dtype), axis=-1)
+    return [a, _as(rng.integers(-3, 4, shapes[1]) / 2, dtype)]
+
+
 def dot_general_shapes(draw, dtype):
     """Batch, contracting and free axes in random positions on both sides."""
     nb, nc = draw(st.integers(0, 1)), draw(st.integers(0, 2))
@@ -489,6 +504,19 @@ def _argmin_ref(x, *, axis):
 
 def _fft_ref(x, *, fft_type, fft_lengths):
     return jax.lax.fft(x, fft_type, fft_lengths)
+
+
+def _argsort_ref(x, *, axis):
+    return jnp.argsort(x, axis=axis, stable=True).astype(np.int64)
+
+
+def _searchsorted_ref(a, v, *, side, batch_dims):
+    def f(a, v):
+        return jnp.searchsorted(a, v, side=side)
+
+    for _ in range(batch_dims):
+        f = jax.vmap(f)
+    return f(a, v).astype(np.int64)
 
 
 # ----- the table ---------------------------------------------------------------------------
@@ -670,6 +698,10 @@ SPECS: list[PrimSpec] = [
     PrimSpec("argmax", fl.argmax, _argmax_ref, 1, arg_reduce_shapes, distinct, NUM),
     PrimSpec("argmin", fl.argmin, _argmin_ref, 1, arg_reduce_shapes, distinct, NUM),
     PrimSpec("cumsum", fl.cumsum, lax.cumsum, 1, cumsum_shapes, real, NUM),
+    # order statistics (integer results: ties in the int rows check stability)
+    PrimSpec("argsort", fl.argsort, _argsort_ref, 1, arg_reduce_shapes, real, NUM),
+    PrimSpec("searchsorted", fl.searchsorted, _searchsorted_ref, 2, searchsorted_shapes,
+             searchsorted_domain, NUM),
     # contraction and indexing
     PrimSpec("dot_general", fl.dot_general, lax.dot_general, 2, dot_general_shapes, real, NUM,
              tol={**DEFAULT_TOL, F32: 1e-4}),

@@ -9,4 +9,5 @@ from fgrad.prims.fft import *  # noqa: F401,F403
 from fgrad.prims.indexing import *  # noqa: F401,F403
 from fgrad.prims.reduce import *  # noqa: F401,F403
 from fgrad.prims.shape import *  # noqa: F401,F403
+from fgrad.prims.sort import *  # noqa: F401,F403
 from fgrad.prims.special import *  # noqa: F401,F403
