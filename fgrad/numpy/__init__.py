@@ -29,6 +29,14 @@ from fgrad.numpy._creation import (
     zeros,
     zeros_like,
 )
+from fgrad.numpy._differences import (
+    cumulative_prod,
+    cumulative_sum,
+    diff,
+    ediff1d,
+    trapezoid,
+)
+from fgrad.numpy._einsum import einsum
 from fgrad.numpy._indexing import getitem
 from fgrad.numpy._linalg_products import dot, inner, matmul, outer, tensordot, vdot
 from fgrad.numpy._more_shape import (
@@ -43,7 +51,6 @@ from fgrad.numpy._more_shape import (
     diag,
     diagonal,
     dstack,
-    einsum,
     flip,
     fliplr,
     flipud,
@@ -63,7 +70,39 @@ from fgrad.numpy._more_shape import (
     triu,
     vstack,
 )
+from fgrad.numpy._nan_stats import (
+    count_nonzero,
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmin,
+    nanprod,
+    nanstd,
+    nanvar,
+)
+from fgrad.numpy._pad import pad
+from fgrad.numpy._poly_conv import (
+    convolve,
+    correlate,
+    interp,
+    polyadd,
+    polyder,
+    polyint,
+    polymul,
+    polysub,
+    polyval,
+)
 from fgrad.numpy._promotion import result_type
+from fgrad.numpy._quantiles import (
+    median,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
+    percentile,
+    quantile,
+)
 from fgrad.numpy._reductions import (
     all,
     amax,
@@ -96,6 +135,37 @@ from fgrad.numpy._shape import (
     swapaxes,
     transpose,
     where,
+)
+from fgrad.numpy._shape_extra import (
+    append,
+    broadcast_arrays,
+    choose,
+    copy,
+    delete,
+    diagflat,
+    dsplit,
+    hsplit,
+    insert,
+    meshgrid,
+    rollaxis,
+    rot90,
+    row_stack,
+    select,
+    tri,
+    vsplit,
+)
+from fgrad.numpy._sorting import (
+    argpartition,
+    argsort,
+    lexsort,
+    partition,
+    searchsorted,
+    sort,
+    unique,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
 )
 from fgrad.numpy._ufuncs import (
     abs,
@@ -201,6 +271,17 @@ __all__ = [
     "repeat", "split", "array_split", "vstack", "hstack", "dstack", "column_stack", "diag",
     "diagonal", "trace", "tril", "triu", "take", "take_along_axis", "ptp", "average",
     "cumprod", "nansum", "nanmean", "einsum", "kron", "cross",
+    # sorting, order statistics, nan-reductions, differences (issue 4)
+    "sort", "argsort", "lexsort", "partition", "argpartition", "searchsorted", "unique",
+    "unique_values", "unique_counts", "unique_inverse", "unique_all", "median", "quantile",
+    "percentile", "nanmedian", "nanquantile", "nanpercentile", "nanmax", "nanmin", "nanprod",
+    "nanvar", "nanstd", "nancumsum", "nancumprod", "nanargmax", "nanargmin",
+    "count_nonzero", "diff", "ediff1d", "cumulative_sum", "cumulative_prod", "trapezoid",
+    # padding, polynomials, convolution, interpolation, more array manipulation (issue 4)
+    "pad", "polyval", "polyadd", "polysub", "polymul", "polyder", "polyint", "convolve",
+    "correlate", "interp", "choose", "select", "rot90", "diagflat", "vsplit", "hsplit",
+    "dsplit", "rollaxis", "row_stack", "broadcast_arrays", "append", "insert", "delete",
+    "tri", "meshgrid", "copy",
     # dtypes and constants (numpy's own objects)
     "dtype", "bool_", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64", "float16", "float32", "float64", "complex64", "complex128", "integer", "floating",
