@@ -61,8 +61,8 @@ def test_mixed_operands_and_operators():
 def test_unsupported_numpy_function_is_named():
     with pytest.raises(TypeError, match=r"numpy\.linalg\.norm was called on a traced value"):
         fgrad.grad(lambda x: np.linalg.norm(x))(X)
-    with pytest.raises(TypeError, match=r"numpy\.isnan was called"):
-        fgrad.grad(lambda x: np.sum(np.isnan(x) * x))(X)
+    with pytest.raises(TypeError, match=r"numpy\.spacing was called"):
+        fgrad.grad(lambda x: np.sum(np.spacing(x) * x))(X)
     with pytest.raises(TypeError, match=r"numpy\.add\.reduce was called"):
         fgrad.grad(lambda x: np.add.reduce(x))(X)
     with pytest.raises(TypeError, match="out="):
