@@ -72,13 +72,24 @@ def _split_args(args, argnums):
     return flat, tree, rebuild
 
 
-def _check_diff_inputs(flat, fname: str, *, allow_int: bool = False, holomorphic: bool = False):
+def _check_diff_inputs(flat, fname: str, *, allow_int: bool = False, holomorphic: bool = False,
+                       real_only: bool = False):
+    """JAX's input rules. `real_only` is forward mode's (jacfwd): a complex input is allowed
+    only with holomorphic=True, since a Jacobian over the complex numbers exists only then."""
     for x in flat:
         aval = get_aval(x)
         kind = aval.dtype.kind
         if holomorphic and kind != "c":
             raise TypeError(
-                f"{fname} with holomorphic=True requires complex inputs, got {aval.dtype.name}."
+                f"{fname} with holomorphic=True requires inputs with complex dtype, but got "
+                f"{aval.dtype.name}."
+            )
+        if real_only and not holomorphic and kind != "f":
+            raise TypeError(
+                f"{fname} requires real-valued inputs (float dtype), but got {aval.dtype.name}. "
+                "For holomorphic differentiation, pass holomorphic=True. For differentiating "
+                "non-holomorphic functions of complex inputs, use fgrad.jvp (or jacrev) "
+                "directly."
             )
         if kind not in "fc" and not allow_int:
             raise TypeError(
@@ -87,6 +98,32 @@ def _check_diff_inputs(flat, fname: str, *, allow_int: bool = False, holomorphic
                 "floats (e.g. 1.0 instead of 1, or x.astype(float)), or use allow_int=True / "
                 "vjp for integer inputs."
             )
+
+
+def check_output_dtype(aval, fname: str, *, holomorphic: bool = False) -> None:
+    """JAX's output rules for reverse-mode derivatives (grad, jacrev): a complex output needs
+    holomorphic=True (then grad is the complex derivative f'(z), with a cotangent of 1), and
+    holomorphic=True needs complex outputs."""
+    kind = aval.dtype.kind
+    if holomorphic:
+        if kind != "c":
+            raise TypeError(
+                f"{fname} with holomorphic=True requires outputs with complex dtype, but got "
+                f"{aval.dtype.name}."
+            )
+    elif kind == "c":
+        raise TypeError(
+            f"{fname} requires real-valued outputs (output dtype that is a sub-dtype of "
+            f"np.floating), but got {aval.dtype.name}. For holomorphic differentiation, pass "
+            "holomorphic=True. For differentiating a non-holomorphic complex-valued function "
+            "f(x), use fgrad.vjp with a cotangent, or differentiate fnp.real(f(x)) and "
+            "fnp.imag(f(x)) separately."
+        )
+    elif kind != "f":
+        raise TypeError(
+            f"{fname} requires a floating-point output, but the function returned "
+            f"{aval.dtype.name}; it has no derivative (use fgrad.vjp for integer outputs)."
+        )
 
 
 def _wrap_scalar(x):
@@ -195,18 +232,7 @@ def value_and_grad(
                 "Gradient only defined for scalar-output functions. Output had shape: "
                 f"{aval.shape}. Reduce it (e.g. .sum()) or use vjp / jacrev for non-scalar outputs."
             )
-        if aval.dtype.kind == "c" and not holomorphic:
-            raise TypeError(
-                "grad requires real-valued outputs (output dtype that is a sub-dtype of "
-                f"np.floating), but got {aval.dtype.name}. For holomorphic differentiation, pass "
-                "holomorphic=True. For differentiating a complex-valued function f(x), use "
-                "vjp with a cotangent, or grad of real(f(x)) and imag(f(x)) separately."
-            )
-        if aval.dtype.kind not in "fc":
-            raise TypeError(
-                f"grad requires a floating-point output, but the function returned "
-                f"{aval.dtype.name}; it has no gradient."
-            )
+        check_output_dtype(aval, "grad", holomorphic=holomorphic)
         ct = np.ones((), aval.dtype)
         cts = pullback([ct] + [Zero(a) for a in lin.out_avals[1:]])
         grads = [
@@ -381,6 +407,7 @@ def linear_transpose(fun: Callable, *primals):
     box = []
     with new_trace(trace):
         args = [trace.new_arg(a) for a in in_avals]
+        trace.inputs = tuple(args)
         out = fun(*tree_unflatten(in_tree, args))
         leaves, out_tree = tree_flatten(out)
         closed = trace.to_jaxpr(args, leaves)

@@ -29,7 +29,7 @@ import inspect
 from typing import Any, Callable, Sequence
 
 from fgrad._util import FGradError
-from fgrad.control_flow.common import fun_name, run_concrete, stage
+from fgrad.control_flow.common import fun_name, fun_where, run_concrete, stage
 from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.markers import Zero, is_undefined, zeros_like_aval
 from fgrad.core.primitive import Primitive, bind
@@ -175,7 +175,7 @@ class _FlatJVP:
         t_args = tree_unflatten(self.in_tree, tangents)
         nd = [self.nondiff[i] for i in sorted(self.nondiff)]
         out = rule(*nd, tuple(p_args), tuple(t_args))
-        where = f"Custom JVP rule {name} for function {self.fun_name}"
+        where = f"Custom JVP rule {fun_where(rule)} for function {fun_where(self.owner.fun)}"
         p_flat = _check_primal_pair(where, "primal and tangent outputs", out, self)
         t_flat, t_tree = tree_flatten(out[1])
         if t_tree != self.out_tree:
@@ -194,7 +194,8 @@ def _match_tangent(where: str, i: int, t, aval: ShapedArray):
         raise CustomRuleError(
             f"{where} must produce primal and tangent outputs with corresponding shapes and "
             f"dtypes, but output {i} has primal {aval.str_short()} and tangent "
-            f"{ta.str_short()}."
+            f"{ta.str_short()}. Return a tangent of the primal output's shape and dtype "
+            "(sum out or broadcast the axes that differ; cast with .astype)."
         )
     if _inexact(aval) and (ta.dtype != aval.dtype or ta.weak_type):
         return convert_element_type(t, aval.dtype)
@@ -422,7 +423,8 @@ class _FlatFwd:
     def __call__(self, primals: list):
         args = _merge(self.nondiff, tree_unflatten(self.in_tree, primals))
         out = self.owner.fwd(*args)
-        where = f"Custom VJP fwd rule {self.__name__} for function {self.fun_name}"
+        where = (f"Custom VJP fwd rule {fun_where(self.owner.fwd)} for function "
+                 f"{fun_where(self.owner.fun)}")
         o_flat = _check_primal_pair(
             where, "the primal output and the residuals for the backward pass", out, self)
         r_flat, r_tree = tree_flatten(out[1])
@@ -451,7 +453,8 @@ class _FlatBwd:
         out = f.owner.bwd(*nd, tree_unflatten(self.res_tree, res),
                           tree_unflatten(f.out_tree, cts))
         arg_trees = f.in_tree.children()
-        where = f"Custom VJP bwd rule {self.__name__} for function {self.fun_name}"
+        where = (f"Custom VJP bwd rule {fun_where(f.owner.bwd)} for function "
+                 f"{fun_where(f.owner.fun)}")
         if not isinstance(out, (tuple, list)) or len(out) != len(arg_trees):
             raise CustomRuleError(
                 f"{where} must produce a tuple of length equal to the number of (non-"
@@ -482,7 +485,10 @@ def _match_ct(where: str, i: int, ct, aval: ShapedArray):
     if ca.shape != aval.shape:
         raise CustomRuleError(
             f"{where} must produce cotangents with the shapes of the primal inputs, but for "
-            f"input leaf {i} of type {aval.str_short()} it produced {ca.str_short()}."
+            f"input leaf {i} of type {aval.str_short()} it produced {ca.str_short()}. Return "
+            "one cotangent per input with that input's shape: where the input was broadcast "
+            "in the forward pass, sum the cotangent over the broadcast axes "
+            "(ct.sum(axis=..., keepdims=True)), or reshape it."
         )
     if ca.dtype != aval.dtype or ca.weak_type:
         if not _inexact(ca):

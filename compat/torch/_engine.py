@@ -15,7 +15,14 @@ import weakref
 import numpy as np
 
 from compat.torch import _grad_mode
-from compat.torch._graph import AccumulateGrad, format_frame, run_vjp, tensor_type_name, user_frame
+from compat.torch._graph import (
+    AccumulateGrad,
+    format_frame,
+    run_vjp,
+    tensor_type_name,
+    torch_error,
+    user_frame,
+)
 from compat.torch._tensor import Tensor, _edge, apply_op, make_tensor
 from fgrad.extend import Trace, bind, current_trace, set_current_trace
 
@@ -98,13 +105,22 @@ def _make_grads(outputs, grads, create):
         if not isinstance(t, Tensor):
             raise TypeError(f"element {i} of tensors is not a Tensor")
         if not t._requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            raise torch_error(
+                f"element {i} of tensors does not require grad and does not have a grad_fn",
+                f"At {format_frame(user_frame())}: this output does not depend on any tensor "
+                "with requires_grad=True. Create the inputs with requires_grad=True (or call "
+                ".requires_grad_()) before computing it, and check that no torch.no_grad() "
+                "block or .detach() cut it from them.",
             )
         g = None if grads is None else grads[i]
         if g is None:
             if t.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                raise torch_error(
+                    "grad can be implicitly created only for scalar outputs",
+                    f"At {format_frame(user_frame())}: the output has shape "
+                    f"{list(t._data.shape)}. Reduce it first (y.sum().backward()) or pass the "
+                    "gradient of the loss with respect to it (y.backward(torch.ones_like(y))).",
+                )
             if t._data.dtype.kind != "f":
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs")
             g = np.ones(t._data.shape, t._data.dtype)
@@ -383,14 +399,16 @@ def _short(name: str) -> str:
 def _node_backward(n, grads, create, src):
     entry = n.entry
     if n.freed is not None and entry.needs_any:
-        raise RuntimeError(
+        raise torch_error(
             "Trying to backward through the graph a second time (or directly access saved "
             "tensors after they have already been freed). Saved intermediate values of the "
             "graph are freed when you call .backward() or autograd.grad(). Specify "
             "retain_graph=True if you need to backward through the graph a second time or if "
-            "you need to access saved tensors after calling backward.\n"
-            f"[compat] The freed node is {n._name}, created at {format_frame(n.source)}; its "
-            f"saved values were freed by the backward call at {format_frame(n.freed)}."
+            "you need to access saved tensors after calling backward.",
+            f"The freed node is {n._name}, created at {format_frame(n.source)}; its saved "
+            f"values were freed by the backward call at {format_frame(n.freed)}. Pass "
+            "retain_graph=True to that first call, or recompute the forward pass before "
+            "calling backward again.",
         )
     if n.checks:
         for box, version, shape, dtype, prod, nr, is_out, ref in n.checks:
@@ -402,16 +420,17 @@ def _node_backward(n, grads, create, src):
                     prod = None if cur._grad_fn is None else cur._grad_fn._name
                     nr = cur._output_nr
                 who = "" if prod is None else f", which is output {nr} of {_short(prod)},"
-                raise RuntimeError(
+                raise torch_error(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{tensor_type_name(dtype)} "
                     f"[{', '.join(map(str, shape))}]]{who} is at version {box.version}; "
                     f"expected version {version} instead. Hint: enable anomaly detection to "
                     "find the operation that failed to compute its gradient, with "
-                    "torch.autograd.set_detect_anomaly(True, check_nan=False).\n"
-                    f"[compat] The tensor was saved by {n._name}, created at "
-                    f"{format_frame(n.source)}, and last modified in place at "
-                    f"{format_frame(box.write_src)}."
+                    "torch.autograd.set_detect_anomaly(True, check_nan=False).",
+                    f"The tensor was saved by {n._name}, created at {format_frame(n.source)}, "
+                    f"and last modified in place at {format_frame(box.write_src)}. Use the "
+                    "out-of-place form there (y = y + 1 instead of y += 1 / y.add_(1)), or "
+                    "modify a .clone() of it.",
                 )
     cts = []
     for g, (shape, dtype) in zip(grads, n.out_avals):

@@ -62,6 +62,14 @@ def format_frame(src) -> str:
     return f"{src[0]}:{src[1]} (in {src[2]})"
 
 
+def torch_error(message: str, note: str) -> RuntimeError:
+    """torch's exact message (str(e) is what torch prints), with compat's account of where it
+    happened and how to fix it as an exception note, which tracebacks show below it."""
+    e = RuntimeError(message)
+    e.add_note("[compat] " + note)
+    return e
+
+
 _TYPE_NAMES = {
     "float32": "FloatTensor",
     "float64": "DoubleTensor",

@@ -14,7 +14,7 @@ import numpy as np
 from compat.torch import _dtypes
 from compat.torch import _tensor as _t
 from compat.torch._grad_mode import _get as _grad_mode
-from compat.torch._graph import user_frame
+from compat.torch._graph import format_frame, torch_error, user_frame
 from fgrad import lax
 from fgrad.extend import Tracer
 
@@ -34,18 +34,24 @@ _KIND_NAMES = {
 }
 
 
+def _leaf_error(view: str) -> RuntimeError:
+    """torch's text, then where it happened and the two usual fixes."""
+    return torch_error(
+        f"a {view}leaf Variable that requires grad is being used in an in-place operation.",
+        f"At {format_frame(user_frame())}: an in-place write into a leaf would change the "
+        "value its gradient is taken at. Update parameters inside `with torch.no_grad():` (as "
+        "optimizers do), or write into a copy (`y = x.clone()`).",
+    )
+
+
 def _check(t) -> None:
     if not _grad_mode()[0]:
         return
     if t._grad_fn is None and t._requires_grad and t._base is None:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation."
-        )
+        raise _leaf_error("")
     b = t._base
     if b is not None and b._grad_fn is None and b._requires_grad:
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation."
-        )
+        raise _leaf_error("view of a ")
 
 
 def _check_cast(new_dtype, old_dtype) -> None:
@@ -185,9 +191,7 @@ def setitem(t, np_index, advanced, value) -> None:
     on its base when t is a view."""
     if (not advanced and _grad_mode()[0] and t._grad_fn is None and t._requires_grad):
         # basic indexing writes through a view of t (torch's x[i].copy_(v))
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation."
-        )
+        raise _leaf_error("view of a ")
     _check(t)
     _setitem(t, np_index, advanced, value, user_frame(3))
 

@@ -78,6 +78,7 @@ def stage(
     trace.origin = user_frame()
     with new_trace(trace):
         args = [trace.new_arg(a) for a in in_avals]
+        trace.inputs = tuple(args)
         outs = flat_fun(*args)
         for o in outs:
             get_aval(o)  # a non-array leaf (a string, None inside a list, ...) fails clearly

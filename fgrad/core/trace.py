@@ -36,6 +36,7 @@ __all__ = [
     "ConcretizationError",
     "TracerConversionError",
     "find_concrete",
+    "MutationError",
 ]
 
 
@@ -51,19 +52,33 @@ class TracerConversionError(FGradError, TypeError):
     pass
 
 
+class MutationError(FGradError, TypeError):
+    pass
+
+
 class Trace:
     """An interpreter for primitives. Subclasses implement `process_primitive`."""
 
-    __slots__ = ("parent", "alive", "label", "origin")
+    __slots__ = ("parent", "alive", "label", "origin", "inputs")
 
     def __init__(self, parent: Trace | None, label: str):
         self.parent = parent
         self.alive = True
         self.label = label
         self.origin = None
+        # the tracers the transform passed to the user's function: `x[i] = v` on them would
+        # not reach the caller's array as numpy's would, so Tracer.__setitem__ refuses them
+        self.inputs: tuple = ()
 
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
+
+    def lift(self, x):
+        """`x` as a value of this trace that carries nothing (no tangent, no batch axis): what
+        fgrad.numpy's creation functions return inside a transform, so that in-place updates
+        of a fresh array (`a = fnp.zeros(3); a[0] = x`) can be recorded. Traces without such
+        values return `x` itself."""
+        return x
 
     def check_foreign(self, x: Tracer) -> None:
         """Called on tracers of other traces (the rare path): only live outer ones are valid."""
@@ -72,10 +87,13 @@ class Trace:
 
 
 def escaped_error(x: Tracer) -> EscapedTracerError:
+    from fgrad._util import user_frame
+
     t = x._trace
-    where = f", created at {format_frame(t.origin)}" if t.origin else ""
+    where = f" (the transform was applied at {format_frame(t.origin)})" if t.origin else ""
     return EscapedTracerError(
-        f"Encountered an escaped tracer {x.aval.str_short()} from a finished {t.label}{where}. "
+        f"Encountered an escaped tracer {x.aval.str_short()} at {format_frame(user_frame())}: "
+        f"it comes from a finished {t.label}{where}. "
         "A value computed inside a transformed function was stored outside it (a global, a "
         "closure, an attribute) and used after the transform returned. Return the value from "
         "the function instead, or apply fgrad.stop_gradient / compute it outside the transform."
@@ -144,6 +162,11 @@ class Tracer:
         """The concrete value behind this tracer, or None when it is abstract here."""
         return None
 
+    def constant_value(self):
+        """The concrete value when this tracer carries nothing for its trace (a lifted
+        constant: converting it to numpy drops no derivative or batch axis), else None."""
+        return None
+
     shape = property(lambda self: self.aval.shape)
     dtype = property(lambda self: self.aval.dtype)
     ndim = property(lambda self: len(self.aval.shape))
@@ -191,7 +214,32 @@ class Tracer:
     def __array__(self, dtype=None, copy=None):
         if not self._trace.alive:
             raise escaped_error(self)
+        value = self.constant_value()
+        if value is not None:
+            import numpy as np
+
+            return np.asarray(value, dtype)
         raise TracerConversionError(_conversion_message(self, "numpy.asarray()"))
+
+    def __copy__(self):
+        """Another tracer with the same value (values are immutable, so they are shared)."""
+        new = object.__new__(type(self))
+        for name in _slot_names(type(self)):
+            setattr(new, name, getattr(self, name))
+        return new
+
+    def __setitem__(self, index, value):
+        """`a[index] = value` on an array made inside the transformed function is recorded as
+        the functional update `a.at[index].set(value)`, after which `a` (this very object, and
+        every name bound to it) is the updated array. Views taken before the update keep the
+        old values (numpy's would see the write)."""
+        _check_mutable(self, "a[...] = value")
+        new = self._array_api.setitem(self, index, value)
+        trace = self._trace
+        if not (isinstance(new, Tracer) and new._trace is trace):
+            new = trace.lift(new)
+        for name in _slot_names(type(self)):
+            setattr(self, name, getattr(new, name))
 
     def __hash__(self):
         raise TypeError("unhashable type: traced array")
@@ -311,6 +359,45 @@ class Tracer:
         return api.getattr(self, name)
 
 
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slot_names(cls: type) -> tuple[str, ...]:
+    names = _SLOTS.get(cls)
+    if names is None:
+        names = tuple(n for k in cls.__mro__ for n in getattr(k, "__slots__", ()))
+        _SLOTS[cls] = names
+    return names
+
+
+def _check_mutable(x: Tracer, what: str) -> None:
+    from fgrad._util import user_frame
+
+    trace = x._trace
+    if not trace.alive:
+        raise escaped_error(x)
+    here = current_trace()
+    if trace is not here:
+        raise MutationError(
+            f"`{what}` at {format_frame(user_frame())} would modify an array "
+            f"{x.aval.str_short()} that was made outside the function now being transformed "
+            f"by {here.label} (it is closed over from an enclosing {trace.label}). A "
+            "transformed function cannot change values it closes over: pass the array in as an "
+            "argument and return the updated one, or build a new array with "
+            "`a.at[index].set(value)`."
+        )
+    for t in trace.inputs:
+        if t is x:
+            raise MutationError(
+                f"`{what}` at {format_frame(user_frame())} would modify an argument "
+                f"{x.aval.str_short()} of the function transformed by {trace.label}. The "
+                "transform passes the function its own view of the value, so the caller's "
+                "array would not change as it would in numpy. Copy it first "
+                "(`x = x.copy()`, then assign into the copy) or write the functional update "
+                "`x = x.at[index].set(value)`."
+            )
+
+
 def find_concrete(x):
     """Follow a tracer down to a concrete value, when every trace on the way has one."""
     while isinstance(x, Tracer):
@@ -337,5 +424,8 @@ def _conversion_message(x: Tracer, what: str) -> str:
         f"{what} was called on a traced value {x.aval.str_short()} under {x._trace.label} at "
         f"{format_frame(user_frame())}; converting it to a plain number would silently drop "
         "its derivative (or its batch/staging). Keep the computation in fgrad.numpy, or use "
-        "fgrad.stop_gradient(x) if you really mean a constant."
+        "fgrad.stop_gradient(x) if you really mean a constant. If this is a write into a numpy "
+        "array (`a[i] = x`, `a += x`), a numpy array cannot hold a traced value: make `a` with "
+        "fgrad.numpy inside the function (fnp.zeros, fnp.array, ...) so the write is recorded, "
+        "or write `a = fnp.asarray(a).at[i].set(x)`."
     )

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from fgrad._util import FGradError, user_frame
 from fgrad.core.avals import ShapedArray, get_aval
-from fgrad.core.trace import Trace, Tracer, _reset, _set, current_trace, new_trace
+from fgrad.core.trace import (
+    Trace,
+    Tracer,
+    _reset,
+    _set,
+    current_trace,
+    find_concrete,
+    new_trace,
+)
 from fgrad.prims.shape import broadcast_batch, moveaxis
 
 __all__ = ["BatchTrace", "BatchTracer", "batch_flat", "vmap_flat", "move_bdim", "BatchingError"]
@@ -29,8 +37,14 @@ class BatchTracer(Tracer):
     @property
     def aval(self) -> ShapedArray:
         a = get_aval(self.val)
+        if self.bdim is None:  # a lifted constant
+            return a
         shape = a.shape[: self.bdim] + a.shape[self.bdim + 1 :]
         return ShapedArray(shape, a.dtype, a.weak_type)
+
+
+    def constant_value(self):
+        return find_concrete(self.val) if self.bdim is None else None
 
 
 class BatchTrace(Trace):
@@ -40,14 +54,19 @@ class BatchTrace(Trace):
         super().__init__(parent, "vmap")
         self.axis_size = axis_size
 
+    def lift(self, x):
+        return BatchTracer(self, x, None)
+
     def process_primitive(self, prim, args, params):
         vals, dims = [], []
         batched = False
         for x in args:
             if type(x) is BatchTracer and x._trace is self:
                 vals.append(x.val)
-                dims.append(x.bdim)
-                batched = True
+                d = x.bdim
+                dims.append(d)
+                if d is not None:
+                    batched = True
             else:
                 if isinstance(x, Tracer):
                     self.check_foreign(x)
@@ -90,6 +109,7 @@ def batch_flat(f, args, in_dims, axis_size: int):
     trace.origin = user_frame()
     with new_trace(trace):
         ins = [x if d is None else BatchTracer(trace, x, d) for x, d in zip(args, in_dims)]
+        trace.inputs = tuple(i for i in ins if type(i) is BatchTracer)
         outs = f(*ins)
     vals, dims = [], []
     for o in outs:

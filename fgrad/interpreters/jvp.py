@@ -9,7 +9,15 @@ from __future__ import annotations
 from fgrad._util import user_frame
 from fgrad.core.avals import get_aval
 from fgrad.core.markers import Zero, zeros_like_aval
-from fgrad.core.trace import Trace, Tracer, _reset, _set, current_trace, new_trace
+from fgrad.core.trace import (
+    Trace,
+    Tracer,
+    _reset,
+    _set,
+    current_trace,
+    find_concrete,
+    new_trace,
+)
 
 __all__ = ["JVPTrace", "JVPTracer", "jvp_flat", "instantiate_zeros"]
 
@@ -29,12 +37,18 @@ class JVPTracer(Tracer):
     def concrete(self):
         return self.primal
 
+    def constant_value(self):
+        return find_concrete(self.primal) if type(self.tangent) is Zero else None
+
 
 class JVPTrace(Trace):
     __slots__ = ()
 
     def __init__(self, parent: Trace, label: str = "jvp"):
         super().__init__(parent, label)
+
+    def lift(self, x):
+        return JVPTracer(self, x, Zero.from_value(x))
 
     def process_primitive(self, prim, args, params):
         primals = []
@@ -80,7 +94,9 @@ def jvp_flat(f, primals, tangents, *, instantiate: bool = True):
     trace = JVPTrace(current_trace())
     trace.origin = user_frame()
     with new_trace(trace):
-        outs = f(*[JVPTracer(trace, p, t) for p, t in zip(primals, tangents)])
+        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+        trace.inputs = tuple(ins)
+        outs = f(*ins)
     primals_out, tangents_out = [], []
     for o in outs:
         if type(o) is JVPTracer and o._trace is trace:

@@ -53,6 +53,7 @@ def linearize_flat(f, primals):
             in_avals.append(aval)
             tan_args.append(t)
             tracers.append(JVPTracer(jt, p, t))
+    jt.inputs = tuple(tracers)
     with new_trace(pe):
         with new_trace(jt):
             outs = f(*tracers)

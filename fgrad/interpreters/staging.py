@@ -15,7 +15,7 @@ import numpy as np
 
 from fgrad._util import user_frame
 from fgrad.core.avals import ShapedArray, get_aval
-from fgrad.core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
+from fgrad.core.ir import NO_PARAMS, ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
 from fgrad.core.trace import Trace, Tracer, current_trace, new_trace
 
 __all__ = ["StagingTrace", "StagedTracer", "trace_to_jaxpr", "make_jaxpr_flat"]
@@ -45,6 +45,12 @@ class StagingTrace(Trace):
 
     def new_arg(self, aval: ShapedArray) -> StagedTracer:
         return StagedTracer(self, aval, Var(aval))
+
+    def lift(self, x):
+        if self.eval_known:  # known values stay concrete here
+            return x
+        v = self.atom(x)
+        return StagedTracer(self, v.aval, v)
 
     def atom(self, x):
         if type(x) is StagedTracer and x._trace is self:
@@ -79,19 +85,32 @@ class StagingTrace(Trace):
         return not (type(x) is StagedTracer and x._trace is self)
 
     def record(self, prim, args, params):
-        """Append one equation; its outputs are new tracers of this trace."""
-        invars = [self.atom(x) for x in args]
-        if prim.abstract_eval is None:
+        """Append one equation; its outputs are new tracers of this trace.
+
+        Runs once per staged operation, so it builds little: the equation's operand and result
+        lists are tuples, and an equation without parameters shares one empty mapping."""
+        invars = []
+        avals = []
+        for x in args:
+            a = x.ir_var if type(x) is StagedTracer and x._trace is self else self.atom(x)
+            invars.append(a)
+            avals.append(a.aval)
+        abstract_eval = prim.abstract_eval
+        if abstract_eval is None:
             raise NotImplementedError(
                 f"'{prim.name}' has no abstract_eval rule; it cannot be staged"
             )
-        out = prim.abstract_eval(*[a.aval for a in invars], **params)
+        if params:
+            out = abstract_eval(*avals, **params)
+        else:
+            out = abstract_eval(*avals)
+            params = NO_PARAMS
         if prim.multiple_results:
-            outvars = [Var(a) for a in out]
-            self.eqns.append(Eqn(prim, invars, outvars, params, user_frame()))
+            outvars = tuple(Var(a) for a in out)
+            self.eqns.append(Eqn(prim, tuple(invars), outvars, params, user_frame()))
             return [StagedTracer(self, v.aval, v) for v in outvars]
         v = Var(out)
-        self.eqns.append(Eqn(prim, invars, [v], params, user_frame()))
+        self.eqns.append(Eqn(prim, tuple(invars), (v,), params, user_frame()))
         return StagedTracer(self, out, v)
 
     def to_jaxpr(self, in_tracers: list[StagedTracer], outs: list[Any]) -> ClosedJaxpr:
@@ -106,6 +125,7 @@ def trace_to_jaxpr(f, in_avals: list[ShapedArray], *, dce: bool = True) -> Close
     trace.origin = user_frame()
     with new_trace(trace):
         args = [trace.new_arg(a) for a in in_avals]
+        trace.inputs = tuple(args)
         outs = f(*args)
     closed = trace.to_jaxpr(args, list(outs))
     if dce:

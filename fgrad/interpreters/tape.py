@@ -22,6 +22,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from fgrad._util import user_frame
 from fgrad.core.avals import ShapedArray, get_aval, tangent_dtype
 from fgrad.core.ir import ClosedJaxpr
 from fgrad.core.markers import Zero, zeros_like_aval
@@ -55,6 +56,9 @@ class TapeTracer(Tracer):
 
     def concrete(self):
         return self.value
+
+    def constant_value(self):
+        return self.value if self.node is None else None
 
 
 class _Entry:
@@ -164,16 +168,23 @@ class TapeTrace(Trace):
         self.nodes.append(None)
         return TapeTracer(self, value, len(self.nodes) - 1, 0)
 
+    def lift(self, x):
+        return TapeTracer(self, x, None, 0)  # node None: no cotangent is collected for it
+
     def process_primitive(self, prim, args, params):
         vals, srcs, avals, nonzero = [], [], [], []
         tracked = False
         for x in args:
-            if type(x) is TapeTracer and x._trace is self:
+            if type(x) is TapeTracer and x._trace is self and x.node is not None:
                 v = x.value
                 vals.append(v)
                 srcs.append((x.node, x.index))
                 nonzero.append(True)
                 tracked = True
+            elif type(x) is TapeTracer and x._trace is self:  # a lifted constant
+                v = x.value
+                vals.append(v)
+                nonzero.append(False)
             else:
                 if isinstance(x, Tracer):
                     self.check_foreign(x)
@@ -215,12 +226,14 @@ def tape_vjp_flat(f, primals):
     """(primals_out, pullback) for `f` at concrete `primals`, or None when the tape cannot be
     used (a primitive with unhashable params); the caller then uses general linearize."""
     trace = TapeTrace(EVAL_TRACE)
+    trace.origin = user_frame()  # once per grad call, for escaped-tracer messages
     ins = []
     for p in primals:
         if tangent_dtype(get_aval(p).dtype) is None:
             ins.append(p)
         else:
             ins.append(trace.new_input(p))
+    trace.inputs = tuple(i for i in ins if type(i) is TapeTracer)
     try:
         with new_trace(trace):
             outs = f(*ins)
@@ -229,7 +242,7 @@ def tape_vjp_flat(f, primals):
     out_nodes, primals_out = [], []
     for o in outs:
         if type(o) is TapeTracer and o._trace is trace:
-            out_nodes.append((o.node, o.index))
+            out_nodes.append(None if o.node is None else (o.node, o.index))
             primals_out.append(o.value)
         else:
             out_nodes.append(None)

@@ -7,10 +7,16 @@ import. Methods are looked up in explicit tables, one entry per supported name.
 
 from __future__ import annotations
 
-import numpy as np
-
 from fgrad.core.avals import get_aval
-from fgrad.numpy import _dispatch, _indexing, _linalg_products, _reductions, _shape, _ufuncs
+from fgrad.numpy import (
+    _complex,
+    _dispatch,
+    _indexing,
+    _linalg_products,
+    _reductions,
+    _shape,
+    _ufuncs,
+)
 from fgrad.numpy._promotion import asarray_operand, cast
 
 __all__ = ["ArrayAPI"]
@@ -58,27 +64,6 @@ def _flatten(x, order="C"):
     return _shape.ravel(x, order)
 
 
-def _real_only(x, what):
-    if get_aval(x).dtype.kind == "c":
-        raise NotImplementedError(f"{what} of complex traced arrays is not supported yet")
-
-
-def _real(x):
-    _real_only(x, ".real")
-    return x
-
-
-def _imag(x):
-    _real_only(x, ".imag")
-    aval = get_aval(x)
-    return np.zeros(aval.shape, aval.dtype)
-
-
-def _conj(x):
-    _real_only(x, ".conj()")
-    return x
-
-
 def _mT(x):
     nd = get_aval(x).ndim
     if nd < 2:
@@ -87,7 +72,9 @@ def _mT(x):
 
 
 def _copy(x, order="C"):
-    return x
+    """A new array object with the same value: assigning into the copy (`y[i] = v`) must not
+    change `x`."""
+    return x.__copy__()
 
 
 _METHODS = {
@@ -112,16 +99,16 @@ _METHODS = {
     "cumsum": _reductions.cumsum,
     "any": _reductions.any,
     "all": _reductions.all,
-    "conj": _conj,
-    "conjugate": _conj,
+    "conj": _complex.conjugate,
+    "conjugate": _complex.conjugate,
     "copy": _copy,
 }
 
 _PROPERTIES = {
     "T": lambda x: _shape.transpose(x),
     "mT": _mT,
-    "real": _real,
-    "imag": _imag,
+    "real": _complex.real,
+    "imag": _complex.imag,
     "at": _indexing.IndexUpdateHelper,
 }
 
@@ -161,6 +148,11 @@ class ArrayAPI:
     greater = staticmethod(_ufuncs.greater)
     greater_equal = staticmethod(_ufuncs.greater_equal)
     getitem = staticmethod(_indexing.getitem)
+
+    @staticmethod
+    def setitem(x, index, value):
+        return _indexing.IndexUpdateRef(x, index).set(value)
+
     array_ufunc = staticmethod(_dispatch.array_ufunc)
     array_function = staticmethod(_dispatch.array_function)
 

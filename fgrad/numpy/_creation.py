@@ -8,7 +8,7 @@ import numpy as np
 
 from fgrad import prims
 from fgrad.core.avals import get_aval
-from fgrad.core.trace import Tracer
+from fgrad.core.trace import EVAL_TRACE, Tracer, current_trace
 from fgrad.numpy._promotion import asarray_operand, broadcast_to_shape, cast, result_type
 
 __all__ = [
@@ -27,6 +27,17 @@ __all__ = [
     "eye",
     "identity",
 ]
+
+
+def _fresh(a: np.ndarray):
+    """A new array from a creation function. Inside a transform an inexact one becomes a value
+    of the current trace that carries nothing yet, so that in-place writes such as
+    `a[i] = traced` can be recorded (a numpy array cannot hold a traced value). Integer and
+    bool arrays stay numpy arrays: they are indices and masks, which must stay concrete."""
+    trace = current_trace()
+    if trace is EVAL_TRACE or a.dtype.kind not in "fc":
+        return a
+    return trace.lift(a)
 
 
 def _has_tracer(seq) -> bool:
@@ -78,21 +89,24 @@ def array(object, dtype=None, *, copy=True, ndmin=0):
         nd = get_aval(out).ndim
         if ndmin > nd:
             out = prims.expand_dims(out, tuple(range(ndmin - nd)))
+        if out is object and copy is not False:
+            out = out.__copy__()  # a new object: writes into it must not reach `object`
         return out
-    return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+    out = np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+    return _fresh(out) if out is not object else out
 
 
 def zeros(shape, dtype=float):
-    return np.zeros(shape, dtype)
+    return _fresh(np.zeros(shape, dtype))
 
 
 def ones(shape, dtype=float):
-    return np.ones(shape, dtype)
+    return _fresh(np.ones(shape, dtype))
 
 
 def empty(shape, dtype=float):
     """Zeros: traced programs never read uninitialised memory, and tests stay deterministic."""
-    return np.zeros(shape, dtype)
+    return _fresh(np.zeros(shape, dtype))
 
 
 def _like(a, dtype, shape):
@@ -102,15 +116,15 @@ def _like(a, dtype, shape):
 
 def zeros_like(a, dtype=None, shape=None):
     """A constant: zeros carry no dependence on `a`'s values, so no equation is needed."""
-    return np.zeros(*_like(a, dtype, shape))
+    return _fresh(np.zeros(*_like(a, dtype, shape)))
 
 
 def ones_like(a, dtype=None, shape=None):
-    return np.ones(*_like(a, dtype, shape))
+    return _fresh(np.ones(*_like(a, dtype, shape)))
 
 
 def empty_like(a, dtype=None, shape=None):
-    return np.zeros(*_like(a, dtype, shape))
+    return _fresh(np.zeros(*_like(a, dtype, shape)))
 
 
 def full(shape, fill_value, dtype=None):
@@ -118,7 +132,7 @@ def full(shape, fill_value, dtype=None):
     if not isinstance(fill_value, Tracer) and not (
         isinstance(fill_value, (list, tuple)) and _has_tracer(fill_value)
     ):
-        return np.full(shape, fill_value, dtype)
+        return _fresh(np.full(shape, fill_value, dtype))
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     v = asarray(fill_value)
     if dtype is not None:
@@ -181,8 +195,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 
 def eye(N, M=None, k=0, dtype=float):
-    return np.eye(N, M, k, dtype)
+    return _fresh(np.eye(N, M, k, dtype))
 
 
 def identity(n, dtype=None):
-    return np.identity(n, dtype)
+    return _fresh(np.identity(n, dtype))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fgrad._util import format_frame, user_frame
 from fgrad.core.trace import Tracer
 
 __all__ = ["array_ufunc", "array_function", "dispatch_table"]
@@ -38,6 +39,8 @@ def dispatch_table() -> dict:
                 continue  # dtypes, constants
             if callable(ours) and ours is not np_obj:
                 table[np_obj] = ours
+        for name in fnp.fft.__all__:  # np.fft.fft(x) on a traced x
+            table[getattr(np.fft, name)] = getattr(fnp.fft, name)
         api = Tracer._array_api
         for np_name, api_name in _BOOL_UFUNCS.items():
             table[getattr(np, np_name)] = getattr(api, api_name)
@@ -71,8 +74,10 @@ def array_ufunc(ufunc, method: str, inputs, kwargs):
         raise _unsupported(name)
     if kwargs.get("out") is not None:
         raise TypeError(
-            f"{name}(..., out=...) cannot write into an array when an input is traced; "
-            "assign the result instead (y = np.f(x))."
+            f"{name}(..., out=...) cannot write a traced result into a numpy array (this is "
+            f"also what `a += x` on a numpy array `a` does), at {format_frame(user_frame())}. "
+            "Assign the result instead (`a = a + x`, `y = np.f(x)`), or make `a` with "
+            "fgrad.numpy inside the function so that `a[i] = x` is recorded."
         )
     extra = {k: v for k, v in kwargs.items() if k != "out" and v is not None}
     if extra:

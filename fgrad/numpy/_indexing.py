@@ -15,7 +15,13 @@ import numpy as np
 
 from fgrad import prims
 from fgrad.core.avals import get_aval
-from fgrad.core.trace import ConcretizationError, Tracer, find_concrete
+from fgrad.core.trace import (
+    EVAL_TRACE,
+    ConcretizationError,
+    Tracer,
+    find_concrete,
+    set_current_trace,
+)
 from fgrad.numpy._promotion import asarray_operand, broadcast_to_shape, cast
 from fgrad.prims.indexing import build_index
 
@@ -279,6 +285,15 @@ class IndexUpdateRef:
         mean of the values written there (for equal values, that value)."""
         x, aval, indexer, operands, out_shape, v = self._plan(values)
         zeros = np.zeros(aval.shape, aval.dtype)
+        count = _static_count(aval.shape, out_shape, indexer, operands)
+        if count is not None:
+            # a concrete index (the common `a[i] = v`): the hit mask is a constant and, where
+            # no position repeats, the written values need no division
+            total = prims.scatter_add(zeros, v, *operands, indexer=indexer)
+            if count.max(initial=0) > 1:
+                div = prims.div if aval.dtype.kind in "fc" else prims.floor_div
+                total = div(total, np.maximum(count, 1).astype(aval.dtype))
+            return prims.select(count > 0, total, x)
         count = prims.scatter_add(
             np.zeros(aval.shape, np.int64), np.ones(out_shape, np.int64), *operands,
             indexer=indexer,
@@ -294,3 +309,15 @@ class IndexUpdateRef:
             new = prims.floor_div(total, prims.convert_element_type(prims.max(count, 1),
                                                                     aval.dtype))
         return prims.select(hit, new, x)
+
+
+def _static_count(shape, out_shape, indexer, operands):
+    """How often each position of an array of `shape` is written by the index, when the index
+    is concrete (None when an index operand is traced)."""
+    concrete = [find_concrete(o) for o in operands]
+    if any(c is None for c in concrete):
+        return None
+    with set_current_trace(EVAL_TRACE):
+        return prims.scatter_add(
+            np.zeros(shape, np.int64), np.ones(out_shape, np.int64), *concrete, indexer=indexer
+        )

@@ -251,17 +251,15 @@ def diag(v, k=0):
         return diagonal(v, k)
     if len(s) != 1:
         raise ValueError("Input must be 1- or 2-d.")
-    from fgrad.numpy._creation import zeros
-
     n = s[0]
     N = n + abs(k)
     r, c = np.indices((N, N))
     mask = (c - r) == k
     src = np.clip(r if k >= 0 else c, 0, builtins.max(n - 1, 0))
     if n == 0:
-        return zeros((N, N), get_aval(v).dtype)
+        return np.zeros((N, N), get_aval(v).dtype)
     vals = getitem(v, src)
-    return _where(mask, vals, zeros((), get_aval(v).dtype))
+    return _where(mask, vals, np.zeros((), get_aval(v).dtype))
 
 
 def _tri_mask(shape, k, lower):
@@ -275,9 +273,7 @@ def tril(m, k=0):
     s = _shape(m)
     if len(s) < 2:
         raise NotImplementedError("fgrad.numpy.tril supports arrays of at least two dimensions")
-    from fgrad.numpy._creation import zeros
-
-    return _where(_tri_mask(s, int(k), True), m, zeros((), get_aval(m).dtype))
+    return _where(_tri_mask(s, int(k), True), m, np.zeros((), get_aval(m).dtype))
 
 
 def triu(m, k=0):
@@ -285,9 +281,7 @@ def triu(m, k=0):
     s = _shape(m)
     if len(s) < 2:
         raise NotImplementedError("fgrad.numpy.triu supports arrays of at least two dimensions")
-    from fgrad.numpy._creation import zeros
-
-    return _where(_tri_mask(s, int(k), False), m, zeros((), get_aval(m).dtype))
+    return _where(_tri_mask(s, int(k), False), m, np.zeros((), get_aval(m).dtype))
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
@@ -387,7 +381,6 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 def cumprod(a, axis=None, dtype=None, out=None):
     """Hillis-Steele scan: ceil(log2 n) rounds of x[i] *= x[i - 2^k] (ones shifted in), so
     only multiplications are differentiated and zeros get exact derivatives."""
-    from fgrad.numpy._creation import ones
     from fgrad.numpy._ufuncs import multiply
 
     _no_out(out)
@@ -405,7 +398,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
     dt = get_aval(a).dtype
     step = 1
     while step < n:
-        pad = ones(s[:ax] + (step,) + s[ax + 1 :], dt)
+        pad = np.ones(s[:ax] + (step,) + s[ax + 1 :], dt)
         shifted = concatenate([pad, getitem(a, _axis_slice(nd, ax, slice(None, n - step)))], ax)
         a = multiply(a, shifted)
         step *= 2
@@ -413,7 +406,6 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 
 def _nan_clean(a):
-    from fgrad.numpy._creation import zeros
     from fgrad.numpy._ufuncs import equal
 
     a = _arr(a)
@@ -421,7 +413,7 @@ def _nan_clean(a):
     if dt.kind not in "fc":
         return a, None
     ok = equal(a, a)
-    return _where(ok, a, zeros((), dt)), ok
+    return _where(ok, a, np.zeros((), dt)), ok
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False):

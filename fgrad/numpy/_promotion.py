@@ -25,6 +25,7 @@ __all__ = [
     "broadcast_shapes",
     "broadcast_to_shape",
     "ufunc_operands",
+    "keeps_dtypes",
     "ufunc_dtypes",
     "result_type",
     "weak_standin",
@@ -107,13 +108,22 @@ def cast(x, dtype):
 
 
 def broadcast_shapes(*shapes) -> tuple[int, ...]:
-    """Numpy's broadcast of static shapes (numpy's own error message on mismatch)."""
+    """Numpy's broadcast of static shapes (numpy's own message on mismatch, plus the user's
+    line, since under a transform the failing operation is far from the traceback's end)."""
     if len(shapes) == 1:
         return tuple(shapes[0])
     first = shapes[0]
     if all(s == first for s in shapes[1:]):
         return tuple(first)
-    return tuple(np.broadcast_shapes(*shapes))
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError as e:
+        from fgrad._util import format_frame, user_frame
+
+        raise ValueError(
+            f"{e} (at {format_frame(user_frame())}). Align the shapes: add the missing axes "
+            "with x[:, None] or fnp.expand_dims, or reshape/transpose one operand."
+        ) from None
 
 
 def broadcast_to_shape(x, shape):
@@ -136,20 +146,42 @@ def broadcast_to_shape(x, shape):
 
 
 @functools.lru_cache(maxsize=8192)
-def _ufunc_plan(ufunc: np.ufunc, avals: tuple) -> tuple:
-    """Per operand signature, what to do to each operand: (dtype to convert to or None,
-    broadcast dims or None); plus the common shape and the output dtype. Cached, so the hot
-    path of an elementwise call is a dictionary lookup."""
-    dtypes = ufunc_dtypes(ufunc, avals)
-    shape = broadcast_shapes(*[a.shape for a in avals])
+def _ufunc_plan(ufunc: np.ufunc, sigs: tuple) -> tuple:
+    """Per operand signature (shape, dtype, weak), what to do to each operand: (dtype to
+    convert to or None, broadcast dims or None); plus the common shape and the output dtype.
+    Cached, so the hot path of an elementwise call is a dictionary lookup. The key holds
+    tuples, not avals: tuples hash and compare in C."""
+    dtypes = _resolve(ufunc, tuple((d, w) for _, d, w in sigs))
+    shape = broadcast_shapes(*[s for s, _, _ in sigs])
     steps = tuple(
         (
-            None if a.dtype == d else d,
-            None if a.shape == shape else tuple(range(len(shape) - a.ndim, len(shape))),
+            None if dt == d else d,
+            None if s == shape else tuple(range(len(shape) - len(s), len(shape))),
         )
-        for a, d in zip(avals, dtypes)
+        for (s, dt, _), d in zip(sigs, dtypes)
     )
-    return steps, shape, dtypes[len(avals)]
+    return steps, shape, dtypes[len(sigs)]
+
+
+# The common case costs one dict lookup: operands of one shape whose dtypes numpy's loop
+# keeps (float64 + float64, sin of float64), so there is nothing to convert or broadcast.
+_KEEPS: dict[tuple, bool] = {}
+
+
+def keeps_dtypes(key: tuple) -> bool:
+    """Whether numpy's loop for `key` = (ufunc, dtype, weak, dtype, weak, ...) takes every
+    operand in its own dtype. Callers try `_KEEPS.get(key)` inline first."""
+    ok = _KEEPS.get(key)
+    if ok is None:
+        ufunc, sigs = key[0], tuple(zip(key[1::2], key[2::2]))
+        try:
+            dtypes = _resolve(ufunc, sigs)
+        except TypeError:  # no loop for these dtypes: the slow path raises numpy's error
+            ok = False
+        else:
+            ok = all(d == dt for d, (dt, _) in zip(dtypes, sigs))
+        _KEEPS[key] = ok
+    return ok
 
 
 _FAST_TYPES = (np.ndarray, float, int)
@@ -163,7 +195,11 @@ def ufunc_operands(ufunc: np.ufunc, *xs):
     """Operands converted to the dtypes numpy's `ufunc` loop would use and broadcast to a
     common shape. Returns (operands, output dtype)."""
     xs = [x if type(x) in _FAST_TYPES else asarray_operand(x) for x in xs]
-    steps, shape, out_dtype = _ufunc_plan(ufunc, tuple(get_aval(x) for x in xs))
+    sigs = []
+    for x in xs:
+        a = get_aval(x)
+        sigs.append((a.shape, a.dtype, a.weak_type))
+    steps, shape, out_dtype = _ufunc_plan(ufunc, tuple(sigs))
     ops = []
     for x, (dtype, dims) in zip(xs, steps):
         if dtype is not None:

@@ -2,8 +2,8 @@
 its printed output compared with what real torch 2.13 printed (test_behaviours.py holds those
 outputs as literals; test_against_torch.py re-runs them on a live torch when installed).
 
-`err(f)` prints the exception type and torch's part of the message (compat appends its own
-source-line notes after a "\n[compat]" line); `warns(f)` prints warnings raised by f.
+`err(f)` prints the exception type and the message (compat adds its source-line notes as
+exception notes, outside str(e)); `warns(f)` prints warnings raised by f.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def err(f):
         f()
         print("no error")
     except Exception as e:
-        print(type(e).__name__ + ":", str(e).split("\\n[compat]")[0])
+        print(type(e).__name__ + ":", str(e))
 
 def warns(f):
     with warnings.catch_warnings(record=True) as w:
