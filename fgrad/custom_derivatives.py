@@ -170,7 +170,7 @@ class _FlatJVP:
         self.fun_name = fun_name(owner.fun)
 
     def __call__(self, primals: list, tangents: list):
-        rule, name = self.owner.jvp, self.__name__
+        rule = self.owner.jvp
         p_args = tree_unflatten(self.in_tree, primals)
         t_args = tree_unflatten(self.in_tree, tangents)
         nd = [self.nondiff[i] for i in sorted(self.nondiff)]
