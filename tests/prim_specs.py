@@ -32,11 +32,13 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.linalg as jsl
 import jax.scipy.special as jsp
 import numpy as np
 from hypothesis import settings
 from hypothesis import strategies as st
 
+import fgrad.numpy as fnp
 from fgrad import prims as fl  # each block's own wrapper
 
 F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
@@ -468,6 +470,229 @@ def fft_domain(rng, shapes, dtype, params):
     return [real(rng, shapes[0], dtype)]
 
 
+# ----- linear algebra (fgrad/prims/linalg.py) ------------------------------------------------
+# Decompositions that are unique only up to signs (eigenvectors, singular vectors, QR factors)
+# are compared after a sign normalization applied by the row's fn and ref alike; primitives
+# with several results take an `output` param selecting one of them.
+
+LINALG_TOL = {F64: 1e-9, F32: 2e-3}
+# jax compiles its expm (and the Schur-based sylvester and sqrtm, which it cannot differentiate)
+# for seconds per shape: these rows compare values with jax at float64 only, and their
+# derivatives by check_grads here and against jax at one shape in tests/test_scipy_linalg.py
+SLOW_JAX = {"jax_ad": False, "jax_dtypes": (F64,)}
+
+
+def _batch_st():
+    return shape_st(max_ndim=1, max_side=2)
+
+
+def square_shapes(draw, dtype):
+    n = draw(st.integers(1, 4))
+    return (draw(_batch_st()) + (n, n),), {}
+
+
+def square_pair_shapes(draw, dtype):
+    (s,), _ = square_shapes(draw, dtype)
+    return (s, s), {}
+
+
+def _with_output(k):
+    def shapes(draw, dtype):
+        (s,), _ = square_shapes(draw, dtype)
+        return (s,), {"output": draw(st.integers(0, k - 1))}
+
+    return shapes
+
+
+def triangular_solve_shapes(draw, dtype):
+    batch, n, k = draw(_batch_st()), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    left = draw(st.booleans())
+    params = {"left_side": left, "lower": draw(st.booleans()),
+              "transpose_a": draw(st.booleans()), "unit_diagonal": draw(st.booleans())}
+    return (batch + (n, n), batch + ((n, k) if left else (k, n))), params
+
+
+def solve_shapes(draw, dtype):
+    batch, n, k = draw(_batch_st()), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    return (batch + (n, n), batch + (n, k)), {}
+
+
+def lu_shapes(draw, dtype):
+    batch, m, n = draw(_batch_st()), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (batch + (m, n),), {"output": draw(st.integers(0, 2))}
+
+
+def svd_shapes(draw, dtype):
+    """Full matrices only when square: their extra columns have no unique derivative (jax
+    refuses them; tests/test_linalg.py checks the complement's projector instead)."""
+    batch, m, n = draw(_batch_st()), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    full, uv = draw(st.booleans()), draw(st.booleans())
+    if full:
+        n = m
+    return (batch + (m, n),), {"full_matrices": full, "compute_uv": uv,
+                               "output": draw(st.integers(0, 2)) if uv else 0}
+
+
+def qr_shapes(draw, dtype):
+    """m >= n, complete only when square (the cases jax differentiates; tests/test_linalg.py
+    checks the others)."""
+    batch, n = draw(_batch_st()), draw(st.integers(1, 4))
+    full = draw(st.booleans())
+    m = n if full else n + draw(st.integers(0, 2))
+    return (batch + (m, n),), {"full_matrices": full, "output": draw(st.integers(0, 1))}
+
+
+def sylvester_shapes(draw, dtype):
+    batch, p, q = draw(_batch_st()), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (batch + (p, p), batch + (q, q), batch + (p, q)), {}
+
+
+def _orthogonal(rng, shape):
+    q, r = np.linalg.qr(rng.standard_normal(shape))
+    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
+
+
+def _spaced(rng, shape, lo=0.5):
+    """Values >= lo, at least 0.4 apart, in random order along the last axis."""
+    steps = rng.uniform(0.4, 1.0, shape)
+    return rng.permuted(lo + np.cumsum(steps, axis=-1), axis=-1)
+
+
+def well_conditioned(rng, shape, dtype):
+    """A random matrix pushed away from singularity by a diagonal of magnitude >= 2."""
+    n = shape[-1]
+    diag = np.where(rng.random(shape[:-1]) < 0.5, -1, 1) * rng.uniform(2, 3, shape[:-1])
+    return _as(0.5 * rng.standard_normal(shape) + diag[..., None] * np.eye(n), dtype)
+
+
+def spd(rng, shape, dtype):
+    m = rng.standard_normal(shape)
+    return _as(m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1]), dtype)
+
+
+def distinct_eigenvalues(rng, shape, dtype):
+    """Q diag(w) Q^T with eigenvalues 0.4 apart (of both signs)."""
+    q = _orthogonal(rng, shape)
+    w = _spaced(rng, shape[:-1]) - shape[-1] / 2
+    return _as((q * w[..., None, :]) @ np.swapaxes(q, -1, -2), dtype)
+
+
+def distinct_singular_values(rng, shape, dtype):
+    m, n = shape[-2:]
+    k = min(m, n)
+    u = _orthogonal(rng, shape[:-2] + (m, m))[..., :k]
+    v = _orthogonal(rng, shape[:-2] + (n, n))[..., :k]
+    s = _spaced(rng, shape[:-2] + (k,))
+    return _as((u * s[..., None, :]) @ np.swapaxes(v, -1, -2), dtype)
+
+
+def expm_domain(rng, shape, dtype):
+    """Norms from about 0.1 to 10: every Pade degree, with and without squaring."""
+    scale = rng.choice([0.05, 0.5, 1.5, 4.0])
+    return _as(scale * rng.standard_normal(shape), dtype)
+
+
+@joint
+def triangular_solve_domain(rng, shapes, dtype, params):
+    return [well_conditioned(rng, shapes[0], dtype), real(rng, shapes[1], dtype)]
+
+
+@joint
+def solve_domain(rng, shapes, dtype, params):
+    return [well_conditioned(rng, shapes[0], dtype), real(rng, shapes[1], dtype)]
+
+
+@joint
+def sylvester_domain(rng, shapes, dtype, params):
+    """A and B with eigenvalues in the right half plane, so no sum of two vanishes."""
+    a, b = (_as(0.5 * rng.standard_normal(s) + 2 * np.eye(s[-1]), dtype) for s in shapes[:2])
+    return [a, b, real(rng, shapes[2], dtype)]
+
+
+def _eigh_op(eigh, np_like):
+    def op(a, *, output):
+        w, v = eigh(a)
+        if output == 0:
+            return w
+        return v * np_like.expand_dims(np_like.sign(np_like.sum(v, axis=-2)), -2)
+
+    return op
+
+
+def _svd_op(svd, np_like):
+    def op(a, *, full_matrices, compute_uv, output):
+        outs = svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+        if output == 0:
+            return outs[0]
+        signs = np_like.sign(np_like.sum(outs[1], axis=-2))
+        if output == 1:
+            return outs[1] * np_like.expand_dims(signs, -2)
+        return outs[2] * np_like.expand_dims(signs, -1)
+
+    return op
+
+
+def _qr_op(qr, np_like):
+    def op(a, *, full_matrices, output):
+        q, r = qr(a, full_matrices=full_matrices)
+        signs = np_like.sign(np_like.diagonal(r, axis1=-2, axis2=-1))
+        return (q * np_like.expand_dims(signs, -2) if output == 0
+                else r * np_like.expand_dims(signs, -1))
+
+    return op
+
+
+def _jax_svd(a, *, full_matrices, compute_uv):
+    if not compute_uv:
+        return (jnp.linalg.svd(a, compute_uv=False),)
+    u, s, vt = jnp.linalg.svd(a, full_matrices=full_matrices)
+    return s, u, vt
+
+
+def _jax_eigh(a):
+    v, w = jax.lax.linalg.eigh(a, symmetrize_input=True)
+    return w, v
+
+
+def _jax_qr(a, *, full_matrices):
+    return jnp.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+
+
+def _pick(fn):
+    def op(*args, output, **params):
+        return fn(*args, **params)[output]
+
+    return op
+
+
+def _jax_sqrtm(a):
+    return jnp.real(_batched(jsl.sqrtm)(a))
+
+
+def _jax_expm_frechet(a, e):
+    """The top-right block of expm([[A, E], [0, A]]) (jax compiles its own expm_frechet, the
+    jvp of expm, for about three seconds per shape)."""
+    n = a.shape[-1]
+    block = jnp.block([[a, e], [jnp.zeros_like(a), a]])
+    return jsl.expm(block)[:n, n:]
+
+
+def _jax_cholesky(a):
+    return jax.lax.linalg.cholesky(a, symmetrize_input=True)
+
+
+def _batched(fn, nargs=1):
+    """A jax function of single matrices mapped over leading batch axes."""
+
+    def op(*args):
+        lead = args[0].shape[:-2]
+        flat = [a.reshape((-1,) + a.shape[-2:]) for a in args[:nargs]]
+        out = jax.vmap(fn)(*flat)
+        return out.reshape(lead + out.shape[1:])
+
+    return op
+
+
 # ----- references --------------------------------------------------------------------------
 
 
@@ -712,6 +937,29 @@ SPECS: list[PrimSpec] = [
     # Fourier transforms (fgrad/prims/fft.py)
     PrimSpec("fft", fl.fft, _fft_ref, 1, fft_shapes, fft_domain, COMPLEX, grad_dtypes=(C128,),
              tol={**DEFAULT_TOL, C64: 1e-4}),
+    # linear algebra (fgrad/prims/linalg.py)
+    PrimSpec("cholesky", fl.cholesky, _jax_cholesky, 1, square_shapes, spd, tol=LINALG_TOL),
+    PrimSpec("triangular_solve", fl.triangular_solve, jax.lax.linalg.triangular_solve, 2,
+             triangular_solve_shapes, triangular_solve_domain, tol=LINALG_TOL),
+    PrimSpec("solve", fl.solve, jnp.linalg.solve, 2, solve_shapes, solve_domain, tol=LINALG_TOL),
+    PrimSpec("lu", _pick(fl.lu), _pick(jax.lax.linalg.lu), 1, lu_shapes,
+             distinct_singular_values, tol=LINALG_TOL),
+    PrimSpec("det", fl.det, jnp.linalg.det, 1, square_shapes, well_conditioned, tol=LINALG_TOL),
+    PrimSpec("slogdet", _pick(fl.slogdet), _pick(jnp.linalg.slogdet), 1, _with_output(2),
+             well_conditioned, tol=LINALG_TOL),
+    PrimSpec("eigh", _eigh_op(fl.eigh, fnp), _eigh_op(_jax_eigh, jnp), 1, _with_output(2),
+             distinct_eigenvalues, tol=LINALG_TOL),
+    PrimSpec("svd", _svd_op(fl.svd, fnp), _svd_op(_jax_svd, jnp), 1, svd_shapes,
+             distinct_singular_values, tol=LINALG_TOL),
+    PrimSpec("qr", _qr_op(fl.qr, fnp), _qr_op(_jax_qr, jnp), 1, qr_shapes,
+             distinct_singular_values, tol=LINALG_TOL),
+    PrimSpec("expm", fl.expm, _batched(jsl.expm), 1, square_shapes, expm_domain, tol=LINALG_TOL,
+             **SLOW_JAX),
+    PrimSpec("expm_frechet", fl.expm_frechet, _batched(_jax_expm_frechet, 2), 2,
+             square_pair_shapes, expm_domain, tol=LINALG_TOL, **SLOW_JAX),
+    PrimSpec("sylvester", fl.sylvester, _batched(jsl.solve_sylvester, 3), 3, sylvester_shapes,
+             sylvester_domain, tol=LINALG_TOL, **SLOW_JAX),
+    PrimSpec("sqrtm", fl.sqrtm, _jax_sqrtm, 1, square_shapes, spd, tol=LINALG_TOL, **SLOW_JAX),
 ]
 
 SPEC_BY_NAME: dict[str, PrimSpec] = {s.name: s for s in SPECS}

@@ -45,6 +45,10 @@ LINEAR = {
     "conj": "conj(t)",
     "complex": "jointly linear in both parts: complex(tx, ty)",
     "fft": "fft(t), of the same type and lengths",
+    "triangular_solve": "linear in the right-hand side: triangular_solve(a, tb)",
+    "solve": "linear in the right-hand side: solve(a, tb)",
+    "expm_frechet": "linear in the direction: expm_frechet(a, te)",
+    "sylvester": "linear in the right-hand side: sylvester(a, b, tc)",
 }
 
 REQUIRED = ("impl", "abstract_eval", "jvp", "batch")

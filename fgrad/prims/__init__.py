@@ -7,6 +7,7 @@ from fgrad.prims.dot import *  # noqa: F401,F403
 from fgrad.prims.elementwise import *  # noqa: F401,F403
 from fgrad.prims.fft import *  # noqa: F401,F403
 from fgrad.prims.indexing import *  # noqa: F401,F403
+from fgrad.prims.linalg import *  # noqa: F401,F403
 from fgrad.prims.reduce import *  # noqa: F401,F403
 from fgrad.prims.shape import *  # noqa: F401,F403
 from fgrad.prims.sort import *  # noqa: F401,F403
