@@ -62,18 +62,38 @@ _LIBRARY_DIRS = (
 )
 
 
+# Code objects already seen to be the library's, by id. The dict holds each code object, so
+# its id cannot be reused by another object while it is a key. Only library code is kept: it
+# is a fixed set of functions, so the dict stops growing once they have all been seen.
+_LIBRARY_CODES: dict[int, object] = {}
+# One (file, line, function) tuple per user line: the equations staged from a line share it
+# (a jaxpr of 100k equations would otherwise hold 100k equal tuples). Bounded, as a user
+# program may generate code at run time.
+_SOURCES: dict[tuple[str, int, str], tuple[str, int, str]] = {}
+_MAX_SOURCES = 1 << 16
+
+
 def user_frame() -> tuple[str, int, str] | None:
     """The innermost frame outside the library: where the user wrote the operation.
 
     Equations and errors point there, so messages name the user's line, not ours. This runs
-    once per staged equation, so it only compares file-name prefixes.
+    once per staged equation and passes ~10 library frames each time, so a library frame
+    costs one dict lookup; only the user's frame compares file-name prefixes.
     """
     frame = sys._getframe(1)
-    lib = _LIBRARY_DIRS
+    lib = _LIBRARY_CODES
     while frame is not None:
         code = frame.f_code
-        if not code.co_filename.startswith(lib):
-            return (code.co_filename, frame.f_lineno, code.co_name)
+        if id(code) not in lib:
+            if not code.co_filename.startswith(_LIBRARY_DIRS):
+                info = (code.co_filename, frame.f_lineno, code.co_name)
+                shared = _SOURCES.get(info)
+                if shared is None:
+                    if len(_SOURCES) >= _MAX_SOURCES:
+                        _SOURCES.clear()
+                    shared = _SOURCES[info] = info
+                return shared
+            lib[id(code)] = code
         frame = frame.f_back
     return None
 

@@ -7,7 +7,8 @@ it: jit bodies, control-flow bodies and compat's create_graph backward all rely 
 
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.primitive import Primitive, bind
 
 __all__ = [
+    "NO_PARAMS",
     "Var",
     "Literal",
     "Eqn",
@@ -56,15 +58,23 @@ class Literal:
 Atom = Var | Literal
 
 
+# The params of every equation that has none: one shared read-only mapping, not an empty dict
+# per equation (a jaxpr of 100k equations would carry 6 MB of them).
+NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+
+
 class Eqn:
+    """One primitive application. Operand and result sequences are read only (tuples when
+    staged); `source` is the user's (file, line, function), shared between equations."""
+
     __slots__ = ("prim", "invars", "outvars", "params", "source")
 
     def __init__(
         self,
         prim: Primitive,
-        invars: list[Atom],
-        outvars: list[Var],
-        params: dict[str, Any],
+        invars: Sequence[Atom],
+        outvars: Sequence[Var],
+        params: Mapping[str, Any],
         source: tuple[str, int, str] | None = None,
     ):
         self.prim = prim

@@ -10,8 +10,9 @@ import numpy as np
 
 from fgrad import prims
 from fgrad.core.avals import get_aval
-from fgrad.core.trace import find_concrete
-from fgrad.numpy._promotion import asarray_operand, cast, ufunc_operands
+from fgrad.core.primitive import bind
+from fgrad.core.trace import Tracer, find_concrete
+from fgrad.numpy._promotion import _KEEPS, asarray_operand, cast, keeps_dtypes, ufunc_operands
 from fgrad.prims.base import full_like
 
 __all__ = [
@@ -24,41 +25,69 @@ __all__ = [
 ]
 
 
-def _unary(ufunc, prim_fn, x):
+# The hot path of every elementwise call. An array or tracer operand whose dtype numpy's loop
+# keeps (the common case) is bound as it is, after one dict lookup; anything else (Python
+# scalars, mixed dtypes or shapes, lists) goes through `ufunc_operands`, whose operands are
+# then of one shape and dtype, so the primitive can be bound directly too.
+
+
+def _unary(ufunc, prim, x):
+    if type(x) is np.ndarray:
+        if _KEEPS.get((ufunc, x.dtype, False)) or keeps_dtypes((ufunc, x.dtype, False)):
+            return bind(prim, x)
+    elif isinstance(x, Tracer):
+        a = x.aval
+        key = (ufunc, a.dtype, a.weak_type)
+        if _KEEPS.get(key) or keeps_dtypes(key):
+            return bind(prim, x)
     (x,), _ = ufunc_operands(ufunc, x)
-    return prim_fn(x)
+    return bind(prim, x)
 
 
-def _binary(ufunc, prim_fn, x, y):
+def _binary(ufunc, prim, x, y):
+    tx, ty = type(x), type(y)
+    if (tx is np.ndarray or isinstance(x, Tracer)) and (ty is np.ndarray or isinstance(y, Tracer)):
+        ax = x if tx is np.ndarray else x.aval
+        ay = y if ty is np.ndarray else y.aval
+        if ax.shape == ay.shape:
+            key = (
+                ufunc,
+                ax.dtype,
+                tx is not np.ndarray and ax.weak_type,
+                ay.dtype,
+                ty is not np.ndarray and ay.weak_type,
+            )
+            if _KEEPS.get(key) or keeps_dtypes(key):
+                return bind(prim, x, y)
     (x, y), _ = ufunc_operands(ufunc, x, y)
-    return prim_fn(x, y)
+    return bind(prim, x, y)
 
 
 # ----- arithmetic ---------------------------------------------------------------------------
 
 
 def add(x, y):
-    return _binary(np.add, prims.add, x, y)
+    return _binary(np.add, prims.add_p, x, y)
 
 
 def subtract(x, y):
-    return _binary(np.subtract, prims.sub, x, y)
+    return _binary(np.subtract, prims.sub_p, x, y)
 
 
 def multiply(x, y):
-    return _binary(np.multiply, prims.mul, x, y)
+    return _binary(np.multiply, prims.mul_p, x, y)
 
 
 def true_divide(x, y):
     """Integers divide as floats (int / int is float64), as in numpy."""
-    return _binary(np.true_divide, prims.div, x, y)
+    return _binary(np.true_divide, prims.div_p, x, y)
 
 
 divide = true_divide
 
 
 def floor_divide(x, y):
-    return _binary(np.floor_divide, prims.floor_div, x, y)
+    return _binary(np.floor_divide, prims.floor_div_p, x, y)
 
 
 def remainder(x, y):
@@ -114,7 +143,7 @@ def _integer_power(x, y):
 
 
 def negative(x):
-    return _unary(np.negative, prims.neg, x)
+    return _unary(np.negative, prims.neg_p, x)
 
 
 def positive(x):
@@ -123,26 +152,27 @@ def positive(x):
 
 
 def absolute(x):
-    return _unary(np.absolute, prims.abs, x)
+    return _unary(np.absolute, prims.abs_p, x)
 
 
 abs = absolute
 
 
 def sign(x):
-    return _unary(np.sign, prims.sign, x)
+    return _unary(np.sign, prims.sign_p, x)
 
 
 def maximum(x, y):
-    return _binary(np.maximum, prims.max, x, y)
+    return _binary(np.maximum, prims.max_p, x, y)
 
 
 def minimum(x, y):
-    return _binary(np.minimum, prims.min, x, y)
+    return _binary(np.minimum, prims.min_p, x, y)
 
 
 def square(x):
-    return _unary(np.square, lambda v: prims.integer_pow(v, 2), x)
+    (x,), _ = ufunc_operands(np.square, x)
+    return prims.integer_pow(x, 2)
 
 
 def reciprocal(x):
@@ -154,30 +184,30 @@ def reciprocal(x):
 
 
 def sqrt(x):
-    return _unary(np.sqrt, prims.sqrt, x)
+    return _unary(np.sqrt, prims.sqrt_p, x)
 
 
 # ----- transcendental -----------------------------------------------------------------------
 
 
 def sin(x):
-    return _unary(np.sin, prims.sin, x)
+    return _unary(np.sin, prims.sin_p, x)
 
 
 def cos(x):
-    return _unary(np.cos, prims.cos, x)
+    return _unary(np.cos, prims.cos_p, x)
 
 
 def tan(x):
-    return _unary(np.tan, prims.tan, x)
+    return _unary(np.tan, prims.tan_p, x)
 
 
 def tanh(x):
-    return _unary(np.tanh, prims.tanh, x)
+    return _unary(np.tanh, prims.tanh_p, x)
 
 
 def arctan(x):
-    return _unary(np.arctan, prims.atan, x)
+    return _unary(np.arctan, prims.atan_p, x)
 
 
 def arcsin(x):
@@ -198,19 +228,19 @@ def arccos(x):
 
 
 def exp(x):
-    return _unary(np.exp, prims.exp, x)
+    return _unary(np.exp, prims.exp_p, x)
 
 
 def log(x):
-    return _unary(np.log, prims.log, x)
+    return _unary(np.log, prims.log_p, x)
 
 
 def log1p(x):
-    return _unary(np.log1p, prims.log1p, x)
+    return _unary(np.log1p, prims.log1p_p, x)
 
 
 def expm1(x):
-    return _unary(np.expm1, prims.expm1, x)
+    return _unary(np.expm1, prims.expm1_p, x)
 
 
 # ----- rounding: integers are already integral, and numpy keeps their dtype -----------------
@@ -237,27 +267,27 @@ def trunc(x):
 
 
 def equal(x, y):
-    return _binary(np.equal, prims.eq, x, y)
+    return _binary(np.equal, prims.eq_p, x, y)
 
 
 def not_equal(x, y):
-    return _binary(np.not_equal, prims.ne, x, y)
+    return _binary(np.not_equal, prims.ne_p, x, y)
 
 
 def less(x, y):
-    return _binary(np.less, prims.lt, x, y)
+    return _binary(np.less, prims.lt_p, x, y)
 
 
 def less_equal(x, y):
-    return _binary(np.less_equal, prims.le, x, y)
+    return _binary(np.less_equal, prims.le_p, x, y)
 
 
 def greater(x, y):
-    return _binary(np.greater, prims.gt, x, y)
+    return _binary(np.greater, prims.gt_p, x, y)
 
 
 def greater_equal(x, y):
-    return _binary(np.greater_equal, prims.ge, x, y)
+    return _binary(np.greater_equal, prims.ge_p, x, y)
 
 
 # ----- logic: operands become bool (nonzero is True); on bools and = min, or = max ----------

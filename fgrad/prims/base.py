@@ -60,10 +60,6 @@ def _strict_avals(name: str, avals) -> None:
             )
 
 
-def _weak(avals) -> bool:
-    return all(a.weak_type for a in avals)
-
-
 def unary_op(name: str, impl, *, kinds: str | None = "fc") -> Primitive:
     p = Primitive(name)
     p.def_impl(impl)
@@ -83,9 +79,13 @@ def binary_op(name: str, impl, *, kinds: str | None = None) -> Primitive:
 
     @p.def_abstract_eval
     def _abstract(x, y, **params):
-        _strict_avals(name, (x, y))
-        _kind_check(name, kinds, (x,))
-        return ShapedArray(x.shape, x.dtype, _weak((x, y)))
+        if x.shape != y.shape or x.dtype != y.dtype:
+            _strict_avals(name, (x, y))
+        if kinds is not None:
+            _kind_check(name, kinds, (x,))
+        # The result is weak only when both are: one of the inputs is already that aval, and
+        # sharing it keeps a staged equation from allocating one.
+        return y if x.weak_type and not y.weak_type else x
 
     p.def_batch(elementwise_batch(p))
     return p
