@@ -15,6 +15,7 @@ from fgrad.api import (
     _split_args,
     _vjp_core,
     _wrap_scalar,
+    check_output_dtype,
 )
 from fgrad.core.avals import get_aval
 from fgrad.core.markers import Zero
@@ -124,13 +125,16 @@ def _std_basis(flat):
     return out, n
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Jacobian by forward mode: one batched jvp over the standard basis of the inputs."""
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
+    """Jacobian by forward mode: one batched jvp over the standard basis of the inputs.
+    Complex inputs need holomorphic=True (JAX's rule): the basis is then complex and the
+    Jacobian is f'(z)."""
 
     def jac_f(*args):
         nums = _normalize_argnums(argnums, len(args), "jacfwd")
         flat, tree, rebuild = _split_args(args, nums)
-        _check_diff_inputs(flat, "jacfwd")
+        _check_diff_inputs(flat, "jacfwd", holomorphic=holomorphic, real_only=True)
         box = []
 
         def f_flat(*xs):
@@ -157,6 +161,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
         touts = vmap_flat(push_with_out, basis, [0] * len(basis), lambda k: [-1] * k, n)
         out_tree = box[0]
+        if holomorphic:
+            for y in primals_out:
+                check_output_dtype(get_aval(y), "jacfwd", holomorphic=True)
         jac = _assemble(touts, primals_out, flat, tree, out_tree, in_last=True)
         jac = jac if not isinstance(argnums, (int, np.integer)) else _first_of_inner(jac, out_tree)
         return (jac, box[1]) if has_aux else jac
@@ -164,13 +171,16 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac_f
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Jacobian by reverse mode: one batched vjp over the standard basis of the outputs."""
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, allow_int: bool = False) -> Callable:
+    """Jacobian by reverse mode: one batched vjp over the standard basis of the outputs.
+    Complex outputs need holomorphic=True (JAX's rule); complex inputs with real outputs give
+    JAX's gradient convention."""
 
     def jac_f(*args):
         nums = _normalize_argnums(argnums, len(args), "jacrev")
         flat, tree, rebuild = _split_args(args, nums)
-        _check_diff_inputs(flat, "jacrev")
+        _check_diff_inputs(flat, "jacrev", allow_int=allow_int, holomorphic=holomorphic)
         box = []
 
         def f_flat(*xs):
@@ -189,6 +199,8 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         outs, pullback, lin = _vjp_core(f_flat, flat)
         out_tree = box[0]
         n_out = out_tree.num_leaves
+        for aval in lin.out_avals[:n_out]:
+            check_output_dtype(aval, "jacrev", holomorphic=holomorphic)
         basis, m = _std_basis(outs[:n_out])
         extra = [Zero(a) for a in lin.out_avals[n_out:]]
 
@@ -250,6 +262,8 @@ def _first_of_inner(jac, out_tree):
     return tree_map(lambda t: t[0], jac, is_leaf=lambda t: isinstance(t, tuple) and len(t) == 1)
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable:
     """Hessian as forward-over-reverse: jacfwd(jacrev(f))."""
-    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+    inner = jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic)
+    return jacfwd(inner, argnums, has_aux=has_aux, holomorphic=holomorphic)

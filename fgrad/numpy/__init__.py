@@ -12,7 +12,19 @@ methods) once, below.
 import numpy as _np
 
 from fgrad.core.trace import Tracer as _Tracer
+from fgrad.numpy import fft
 from fgrad.numpy._array_api import ArrayAPI as _ArrayAPI
+from fgrad.numpy._complex import (
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    isrealobj,
+    real,
+)
 from fgrad.numpy._creation import (
     arange,
     array,
@@ -326,6 +338,11 @@ __all__ = [
     "correlate", "interp", "choose", "select", "rot90", "diagflat", "vsplit", "hsplit",
     "dsplit", "rollaxis", "row_stack", "broadcast_arrays", "append", "insert", "delete",
     "tri", "meshgrid", "copy",
+    # complex numbers (issue 4)
+    "real", "imag", "conj", "conjugate", "angle", "iscomplexobj", "isrealobj", "iscomplex",
+    "isreal",
+    # submodules
+    "fft",
     # dtypes and constants (numpy's own objects)
     "dtype", "bool_", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64", "float16", "float32", "float64", "complex64", "complex128", "integer", "floating",

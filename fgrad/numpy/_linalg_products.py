@@ -109,9 +109,11 @@ def outer(a, b):
 
 
 def vdot(a, b):
-    """Dot product of the flattened arrays (real dtypes: no conjugation needed)."""
+    """Dot product of the flattened arrays, conjugating the first when it is complex."""
     a, b = _operands(np.matmul, a, b)
     a, b = _flat(a), _flat(b)
+    if get_aval(a).dtype.kind == "c":
+        a = prims.conj(a)
     if get_aval(a).size != get_aval(b).size:
         raise ValueError("cannot reshape array: vdot needs arrays of equal size")
     return _contract(a, b, (0,), (0,))

@@ -107,7 +107,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     n = _count(aval.shape, axes)
     m = prims.div(prims.reduce_sum(x, axes), float(n))
     d = prims.sub(x, prims.broadcast_in_dim(m, aval.shape, _kept(aval.ndim, axes)))
-    v = prims.div(prims.reduce_sum(prims.integer_pow(d, 2), axes), float(builtins.max(n - ddof, 0)))
+    if get_aval(d).dtype.kind == "c":  # |d|^2, a real result as numpy's
+        d2 = prims.add(prims.integer_pow(prims.real(d), 2), prims.integer_pow(prims.imag(d), 2))
+    else:
+        d2 = prims.integer_pow(d, 2)
+    v = prims.div(prims.reduce_sum(d2, axes), float(builtins.max(n - ddof, 0)))
     return _keep(v, axes, keepdims)
 
 
