@@ -108,7 +108,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     ok = u.logical_not(_nan(a))
     x = _where(ok, cast(a, dt), 0)
     count = sum(cast(ok, np.int64), axis, keepdims=True)
-    mean_ = u.true_divide(sum(x, axis, keepdims=True), cast(count, dt))
+    mean_ = u.true_divide(sum(x, axis, keepdims=True), cast(_where(count == 0, 1, count), dt))
     d = _where(ok, u.subtract(x, mean_), 0)
     ss = sum(u.multiply(d, d), axis, keepdims=keepdims)
     dof = u.subtract(count if keepdims else _squeeze(count, aval.ndim, axis), ddof)

@@ -156,7 +156,7 @@ def _quantile(a, q, axis, method, keepdims, *, ignore_nan, name):
     if method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {_METHODS}")
     u = _ops()
-    weak_q = isinstance(q, (float, int)) or (is_traced(q) and get_aval(q).weak_type)
+    weak_q = type(q) in (float, int) or (is_traced(q) and get_aval(q).weak_type)
     a, q = _arr(a), _arr(q)
     a_dt, q_aval = get_aval(a).dtype, get_aval(q)
     if a_dt.kind == "c":
@@ -239,7 +239,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
 
 
 def _percent(q):
-    if isinstance(q, (int, float)) and not isinstance(q, bool):
+    if type(q) in (int, float):
         if not 0 <= q <= 100:
             raise ValueError("Percentiles must be in the range [0, 100]")
         return q / 100  # stays a weak Python scalar, as numpy's q does
