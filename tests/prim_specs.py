@@ -558,11 +558,18 @@ def _spaced(rng, shape, lo=0.5):
     return rng.permuted(lo + np.cumsum(steps, axis=-1), axis=-1)
 
 
+def _noise(rng, shape, dtype):
+    """Standard normal entries, complex ones for a complex dtype."""
+    if np.dtype(dtype).kind == "c":
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+    return rng.standard_normal(shape)
+
+
 def well_conditioned(rng, shape, dtype):
     """A random matrix pushed away from singularity by a diagonal of magnitude >= 2."""
     n = shape[-1]
     diag = np.where(rng.random(shape[:-1]) < 0.5, -1, 1) * rng.uniform(2, 3, shape[:-1])
-    return _as(0.5 * rng.standard_normal(shape) + diag[..., None] * np.eye(n), dtype)
+    return _as(0.5 * _noise(rng, shape, dtype) + diag[..., None] * np.eye(n), dtype)
 
 
 def spd(rng, shape, dtype):
@@ -590,6 +597,27 @@ def expm_domain(rng, shape, dtype):
     """Norms from about 0.1 to 10: every Pade degree, with and without squaring."""
     scale = rng.choice([0.05, 0.5, 1.5, 4.0])
     return _as(scale * rng.standard_normal(shape), dtype)
+
+
+def distinct_eigenvalues_general(rng, shape, dtype):
+    """S D S^-1 with S near the identity and D holding eigenvalues whose real parts are 0.4
+    apart, some of them complex-conjugate pairs (2 x 2 rotation blocks) for real dtypes,
+    complex ones for complex dtypes."""
+    n = shape[-1]
+    out = np.empty(shape, np.dtype(dtype))
+    for index in np.ndindex(shape[:-2]):
+        re = rng.permutation(_spaced(rng, (n,)) - n / 2)
+        d = np.diag(re).astype(complex if np.dtype(dtype).kind == "c" else float)
+        if np.dtype(dtype).kind == "c":
+            d += np.diag(1j * rng.uniform(-1, 1, n))
+        else:
+            for j in range(0, n - 1, 2):
+                if rng.random() < 0.5:  # a pair re +- i im
+                    im = rng.uniform(0.5, 1.5)
+                    d[j, j + 1], d[j + 1, j], d[j + 1, j + 1] = im, -im, re[j]
+        s = np.eye(n) + 0.3 * _noise(rng, (n, n), dtype)
+        out[index] = s @ d @ np.linalg.inv(s)
+    return out
 
 
 @joint
@@ -640,6 +668,28 @@ def _qr_op(qr, np_like):
                 else r * np_like.expand_dims(signs, -1))
 
     return op
+
+
+def _eig_op(eig, np_like, re, im):
+    """Eigenvalues sorted by (real part, imaginary part), eigenvectors in the same order with
+    their largest entry made positive (LAPACK leaves its sign free, and flips it under small
+    perturbations of some matrices)."""
+
+    def op(a, *, output):
+        w, v = eig(a)
+        order = np_like.argsort(np_like.add(re(w), np_like.multiply(1e-3, im(w))), axis=-1)
+        if output == 0:
+            return np_like.take_along_axis(w, order, axis=-1)
+        idx = np_like.broadcast_to(np_like.expand_dims(order, -2), np_like.shape(v))
+        v = np_like.take_along_axis(v, idx, axis=-1)
+        k = np_like.expand_dims(np_like.argmax(np_like.abs(v), axis=-2), -2)
+        return v * np_like.sign(re(np_like.take_along_axis(v, k, axis=-2)))
+
+    return op
+
+
+def _jax_eig(a):
+    return jax.lax.linalg.eig(a, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
 
 
 def _jax_svd(a, *, full_matrices, compute_uv):
@@ -960,6 +1010,8 @@ SPECS: list[PrimSpec] = [
     PrimSpec("sylvester", fl.sylvester, _batched(jsl.solve_sylvester, 3), 3, sylvester_shapes,
              sylvester_domain, tol=LINALG_TOL, **SLOW_JAX),
     PrimSpec("sqrtm", fl.sqrtm, _jax_sqrtm, 1, square_shapes, spd, tol=LINALG_TOL, **SLOW_JAX),
+    PrimSpec("eig", _eig_op(fl.eig, fnp, fl.real, fl.imag), _eig_op(_jax_eig, jnp, jnp.real,
+             jnp.imag), 1, _with_output(2), distinct_eigenvalues_general, tol=LINALG_TOL),
 ]
 
 SPEC_BY_NAME: dict[str, PrimSpec] = {s.name: s for s in SPECS}
@@ -1092,6 +1144,7 @@ def staging_rows():
 COMPLEX_OPS = (
     "neg", "add", "sub", "mul", "div", "pow", "integer_pow", "exp", "log", "log1p", "expm1",
     "sin", "cos", "tan", "tanh", "logistic", "sqrt", "rsqrt", "abs", "sign", "select",
+    "solve", "triangular_solve", "det", "eig",
     "reduce_sum", "cumsum", "dot_general", "gather", "scatter_add", "pad", "slice", "concatenate",
 )
 

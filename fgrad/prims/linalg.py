@@ -16,6 +16,8 @@ decomposition is not unique or its input is read partly:
   correctly, while the individual columns do not follow LAPACK's choice. JAX refuses this case.
 - triangular_solve reads only the triangle it solves with (and not the diagonal when
   unit_diagonal): tangents of the other entries are dropped, as in JAX.
+- eig's eigenvectors follow LAPACK's normalization (unit norm, largest entry real), and so do
+  their tangents (as JAX's with enable_eigvec_derivs); eigenvalues must be distinct.
 - det's derivative is tr(adj(A) dA) with the adjugate from the LU factors, finite also for
   matrices of rank n - 1 whose zero pivot comes last (the generic singular case).
 
@@ -45,8 +47,10 @@ from fgrad.prims.arith import (
     sub,
 )
 from fgrad.prims.base import full_like, instantiate, zero_tangent
+from fgrad.prims.complex import complex, complex_dtype, conj, imag, real
 from fgrad.prims.dot import dot_general
-from fgrad.prims.reduce import reduce_prod, reduce_sum
+from fgrad.prims.elementwise import abs as _abs
+from fgrad.prims.reduce import argmax, reduce_prod, reduce_sum
 from fgrad.prims.shape import (
     bdim_to_front,
     broadcast_batch,
@@ -61,7 +65,7 @@ __all__ = [
     "cholesky_p", "cholesky", "triangular_solve_p", "triangular_solve", "solve_p", "solve",
     "lu_p", "lu", "det_p", "det", "slogdet_p", "slogdet", "eigh_p", "eigh", "svd_p", "svd",
     "qr_p", "qr", "expm_p", "expm", "expm_frechet_p", "expm_frechet", "sylvester_p",
-    "sylvester", "sqrtm_p", "sqrtm", "matrix_transpose", "batch_matmul",
+    "sylvester", "sqrtm_p", "sqrtm", "eig_p", "eig", "matrix_transpose", "batch_matmul",
 ]
 
 
@@ -469,8 +473,8 @@ def _permutation_sign(piv, dtype):
     """(-1)^(number of row swaps), as a `dtype` array."""
     shape = get_aval(piv).shape
     steps = broadcast_in_dim(np.arange(shape[-1], dtype=np.int32), shape, (len(shape) - 1,))
-    swaps = reduce_sum(convert_element_type(ne(piv, steps), dtype), (len(shape) - 1,))
-    odd = rem(swaps, full_like(swaps, 2.0))
+    swaps = reduce_sum(convert_element_type(ne(piv, steps), np.int32), (len(shape) - 1,))
+    odd = convert_element_type(rem(swaps, full_like(swaps, 2)), dtype)
     return sub(full_like(odd, 1.0), mul(full_like(odd, 2.0), odd))
 
 
@@ -919,3 +923,59 @@ sqrtm_p.def_batch(_front_batch(sqrtm_p))
 def sqrtm(a):
     return bind(sqrtm_p, a)
 
+
+
+# ----- eig -----------------------------------------------------------------------------------
+
+# A = V diag(w) V^-1 (complex). With P = V^-1 dA V: dw = diag(P), dV = V (F o P) + V diag(c),
+# F_ij = 1 / (w_j - w_i) off the diagonal; c keeps LAPACK's normalization of each column (unit
+# norm, largest-magnitude entry real): c_j = -Re(v_j^H u_j) - i Im(u_kj) / v_kj, u = V (F o P),
+# k = argmax_i |v_ij|
+eig_p = Primitive("eig", multiple_results=True)
+
+
+@eig_p.def_impl
+def _eig_impl(a):
+    a = np.asarray(a)
+    dtype = complex_dtype(a.dtype)
+    w, v = np.linalg.eig(a)
+    return [w.astype(dtype, copy=False), v.astype(dtype, copy=False)]
+
+
+@eig_p.def_abstract_eval
+def _eig_abstract(a):
+    _check_square("eig", a)
+    _check_inexact("eig", a, kinds="fc")
+    dtype = complex_dtype(a.dtype)
+    return [ShapedArray(a.shape[:-1], dtype), ShapedArray(a.shape, dtype)]
+
+
+@eig_p.def_jvp
+def _eig_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    w, v = outs = eig(a)
+    if type(da) is Zero:
+        return outs, [zero_tangent(w), zero_tangent(v)]
+    p = solve(v, _mm(convert_element_type(da, get_aval(v).dtype), v))
+    u = _mm(v, mul(_reciprocal_gaps(w), p))
+    nd = get_aval(v).ndim
+    biggest = argmax(_abs(v), nd - 2)
+    shape = get_aval(v).shape
+    rows = broadcast_in_dim(np.arange(shape[-2]), shape, (nd - 2,))
+    at_biggest = eq(broadcast_in_dim(convert_element_type(biggest, np.int64), shape,
+                                     tuple(range(nd - 2)) + (nd - 1,)), rows)
+    zero = full_like(v, 0.0)
+    v_k = reduce_sum(select(at_biggest, v, zero), (nd - 2,))
+    u_k = reduce_sum(select(at_biggest, u, zero), (nd - 2,))
+    re = real(reduce_sum(mul(conj(v), u), (nd - 2,)))
+    c = complex(neg(re), neg(imag(div(u_k, v_k))))
+    return outs, [_diagonal(p), add(u, _cols(v, c))]
+
+
+eig_p.def_batch(_front_batch(eig_p))
+
+
+def eig(a):
+    """[w, v], complex (numpy returns real arrays when every eigenvalue is real; here the dtype
+    cannot depend on values). Derivatives need distinct eigenvalues."""
+    return bind(eig_p, a)
