@@ -20,6 +20,7 @@ from fgrad.numpy._promotion import (
     broadcast_shapes,
     broadcast_to_shape,
     cast,
+    is_traced,
     normalize_axis_index,
     result_type,
 )
@@ -199,13 +200,15 @@ def append(arr, values, axis=None):
 
 
 def _static_obj(obj, name):
+    if not is_traced(obj):
+        return obj  # as given: numpy treats lists, arrays and slices differently
     value = find_concrete(obj)
     if value is None:
         raise ConcretizationError(
             f"fnp.{name} needs concrete positions (obj): the result's shape depends on them, "
             "and they are abstract under this transform. Compute obj outside the transform, "
             "or use fnp.where / .at[].set to keep a static shape.")
-    return value if isinstance(value, slice) else np.asarray(value)
+    return np.asarray(value)
 
 
 def insert(arr, obj, values, axis=None):
@@ -215,7 +218,7 @@ def insert(arr, obj, values, axis=None):
 
     arr = _arr(arr)
     values = cast(_arr(values), get_aval(arr).dtype)
-    obj = obj if isinstance(obj, slice) else _static_obj(obj, "insert")
+    obj = _static_obj(obj, "insert")
     n_arr, n_val = get_aval(arr).size, get_aval(values).size
     labels = np.arange(n_arr, dtype=np.int64).reshape(_shape(arr))
     val_labels = -1 - np.arange(n_val, dtype=np.int64).reshape(_shape(values))
@@ -232,7 +235,7 @@ def delete(arr, obj, axis=None):
     from fgrad.numpy._indexing import getitem
 
     arr = _arr(arr)
-    obj = obj if isinstance(obj, slice) else _static_obj(obj, "delete")
+    obj = _static_obj(obj, "delete")
     labels = np.arange(get_aval(arr).size, dtype=np.int64).reshape(_shape(arr))
     return getitem(ravel(arr), np.delete(labels, obj, axis=axis))
 
