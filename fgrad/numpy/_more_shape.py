@@ -3,8 +3,8 @@
 No new primitives: flips and rolls are slices and concatenations, tile/repeat/kron are
 broadcasts and reshapes, diagonals and take are integer-array indexing (gather, whose
 transpose scatter-adds), cumprod is a log-step scan of multiplications (exact derivatives at
-zero entries, unlike exp(cumsum(log))), and einsum is reduce_sum / dot_general / transpose.
-All sizes, axes and index lists are static, as numpy's are."""
+zero entries, unlike exp(cumsum(log))). einsum lives in _einsum.py. All sizes, axes and index
+lists are static, as numpy's are."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import builtins
 
 import numpy as np
 
-from fgrad import prims
 from fgrad.core.avals import get_aval
 from fgrad.numpy._indexing import getitem
 from fgrad.numpy._promotion import (
@@ -22,17 +21,16 @@ from fgrad.numpy._promotion import (
     cast,
     normalize_axis_index,
     normalize_axis_tuple,
-    result_type,
 )
 from fgrad.numpy._reductions import _accumulation_dtype, _no_out, max, mean, min, sum
-from fgrad.numpy._shape import concatenate, expand_dims, moveaxis, ravel, reshape, transpose
+from fgrad.numpy._shape import concatenate, expand_dims, moveaxis, ravel, reshape
 from fgrad.numpy._shape import where as _where
 
 __all__ = [
     "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr", "flipud", "roll", "tile",
     "repeat", "split", "array_split", "vstack", "hstack", "dstack", "column_stack", "diag",
     "diagonal", "trace", "tril", "triu", "take", "take_along_axis", "ptp", "average",
-    "cumprod", "nansum", "nanmean", "einsum", "kron", "cross",
+    "cumprod", "nansum", "nanmean", "kron", "cross",
 ]
 
 
@@ -436,76 +434,6 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 # ----- products ----------------------------------------------------------------------------------
-
-
-def _einsum_reduce(x, sub, keep):
-    """Sum out the letters of `sub` not in `keep`; repeated letters take the diagonal."""
-    while True:
-        rep = next((c for c in sub if sub.count(c) > 1), None)
-        if rep is None:
-            break
-        i = sub.index(rep)
-        j = sub.index(rep, i + 1)
-        x = diagonal(x, 0, i, j)
-        sub = "".join(c for k, c in enumerate(sub) if k not in (i, j)) + rep
-    drop = tuple(i for i, c in enumerate(sub) if c not in keep)
-    if drop:
-        x = prims.reduce_sum(x, drop)
-        sub = "".join(c for i, c in enumerate(sub) if i not in drop)
-    return x, sub
-
-
-def _einsum_pair(a, sa, b, sb, keep):
-    a, sa = _einsum_reduce(a, sa, set(sb) | set(keep))
-    b, sb = _einsum_reduce(b, sb, set(sa) | set(keep))
-    both = [c for c in sa if c in sb]
-    batch = [c for c in both if c in keep]
-    contract = [c for c in both if c not in keep]
-    dims = (((tuple(sa.index(c) for c in contract)), tuple(sb.index(c) for c in contract)),
-            (tuple(sa.index(c) for c in batch), tuple(sb.index(c) for c in batch)))
-    # dot_general needs equal sizes on shared axes: broadcast size-1 axes first
-    shp_a, shp_b = list(_shape(a)), list(_shape(b))
-    for c in both:
-        n = builtins.max(shp_a[sa.index(c)], shp_b[sb.index(c)])
-        shp_a[sa.index(c)] = shp_b[sb.index(c)] = n
-    a = broadcast_to_shape(a, tuple(shp_a))
-    b = broadcast_to_shape(b, tuple(shp_b))
-    out = prims.dot_general(a, b, dims)
-    sub = "".join(batch) + "".join(c for c in sa if c not in both) + "".join(
-        c for c in sb if c not in both)
-    return out, sub
-
-
-def einsum(subscripts, *operands, optimize=False, dtype=None):
-    """Explicit or implicit subscripts, any number of operands (contracted left to right),
-    repeated letters (diagonals) allowed; no ellipsis."""
-    if "..." in subscripts:
-        raise NotImplementedError("fgrad.numpy.einsum does not support '...'")
-    subscripts = subscripts.replace(" ", "")
-    ins, _, outs = subscripts.partition("->")
-    in_subs = ins.split(",")
-    if len(in_subs) != len(operands):
-        raise ValueError("more operands provided to einstein sum function than specified in "
-                         "the subscripts string" if len(operands) > len(in_subs) else
-                         "fewer operands provided to einstein sum function than specified in "
-                         "the subscripts string")
-    if "->" not in subscripts:
-        outs = "".join(sorted(c for c in set(ins) - {","} if ins.count(c) == 1))
-    ops = [_arr(x) for x in operands]
-    dt = np.dtype(dtype) if dtype is not None else result_type(*ops)
-    ops = [cast(x, dt) for x in ops]
-    for x, s in zip(ops, in_subs):
-        if len(_shape(x)) != len(s):
-            raise ValueError(f"einstein sum subscripts string {s!r} does not match the "
-                             f"number of dimensions {len(_shape(x))} of its operand")
-    x, sx = ops[0], in_subs[0]
-    for k in range(1, len(ops)):
-        later = set(outs).union(*in_subs[k + 1 :])
-        x, sx = _einsum_pair(x, sx, ops[k], in_subs[k], later)
-    x, sx = _einsum_reduce(x, sx, set(outs))
-    if sx != outs:
-        x = transpose(x, tuple(sx.index(c) for c in outs))
-    return x
 
 
 def kron(a, b):
