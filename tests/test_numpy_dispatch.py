@@ -78,3 +78,9 @@ def test_table_comes_from_fgrad_numpy_names():
                        getattr(k, "__name__", ""), None) is v
                for k, v in table.items() if k not in (np.bitwise_and, np.bitwise_or, np.invert))
     assert table[np.fft.fft] is fnp.fft.fft and table[np.fft.irfftn] is fnp.fft.irfftn
+
+
+def test_round_builtin_and_method_on_tracers_follow_numpy():
+    x = np.array([1.26, 2.5, -0.5])
+    out = fgrad.vmap(lambda v: round(v) + v.round(1))(x)
+    np.testing.assert_allclose(out, np.round(x) + np.round(x, 1))

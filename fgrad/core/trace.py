@@ -143,6 +143,10 @@ def new_trace(trace: Trace):
     finally:
         _reset(token)
         trace.alive = False
+        # Its input tracers refer to the trace: dropping them leaves no reference cycle, so a
+        # finished trace (a tape with its residuals, a staged jaxpr) is freed at once, not by
+        # a later cyclic garbage collection.
+        trace.inputs = ()
 
 
 class Tracer:
@@ -348,6 +352,9 @@ class Tracer:
 
     def __invert__(self):
         return self._array_api.logical_not(self)
+
+    def __round__(self, ndigits=None):
+        return self._array_api.round(self, 0 if ndigits is None else ndigits)
 
     def __getitem__(self, index):
         return self._array_api.getitem(self, index)

@@ -16,6 +16,7 @@ from fgrad.numpy import (
     _reductions,
     _shape,
     _ufuncs,
+    _ufuncs_more,
 )
 from fgrad.numpy._promotion import asarray_operand, cast
 
@@ -102,6 +103,7 @@ _METHODS = {
     "conj": _complex.conjugate,
     "conjugate": _complex.conjugate,
     "copy": _copy,
+    "round": _ufuncs_more.round,
 }
 
 _PROPERTIES = {
@@ -148,6 +150,7 @@ class ArrayAPI:
     greater = staticmethod(_ufuncs.greater)
     greater_equal = staticmethod(_ufuncs.greater_equal)
     getitem = staticmethod(_indexing.getitem)
+    round = staticmethod(_ufuncs_more.round)
 
     @staticmethod
     def setitem(x, index, value):
