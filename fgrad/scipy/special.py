@@ -19,6 +19,7 @@ import fgrad.numpy as fnp
 from fgrad import prims
 from fgrad.custom_derivatives import custom_jvp
 from fgrad.prims import special as _sp
+from fgrad.scipy import _bessel
 from fgrad.scipy._common import promote_inexact
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "multigammaln", "beta", "betaln", "betainc", "gammainc", "gammaincc", "factorial",
     "xlogy", "xlog1py", "entr", "rel_entr", "kl_div",
     "i0", "i0e", "i1", "i1e",
+    "j0", "j1", "y0", "y1", "jn", "yn", "ive", "log_expit", "exprel",
 ]
 
 
@@ -292,3 +294,80 @@ def i1(x):
     (x,) = promote_inexact("i1", x)
     return fnp.multiply(fnp.exp(fnp.abs(x)), _sp.bessel_i1e(x))
 
+
+j0 = _unary("j0", _bessel.bessel_j0)
+j1 = _unary("j1", _bessel.bessel_j1)
+y0 = _unary("y0", _bessel.bessel_y0)
+y1 = _unary("y1", _bessel.bessel_y1)
+
+
+def _with_order(name, prim_fn):
+    def f(n, x):
+        kind = fnp.result_type(n).kind
+        if kind not in "iufb":
+            raise TypeError(f"{name}'s order must be real, got {fnp.result_type(n).name}")
+        (x,) = promote_inexact(name, x)
+        n, x = promote_inexact(name, fnp.asarray(n, dtype=fnp.result_type(x)), x)
+        return prim_fn(n, x)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = (f"scipy.special.{name} for integer orders n (other orders give nan); "
+                 "differentiable in x (n carries no derivative).")
+    return f
+
+
+jn = _with_order("jn", _bessel.bessel_jn)
+yn = _with_order("yn", _bessel.bessel_yn)
+ive = _with_order("ive", _bessel.bessel_ive)
+
+
+@custom_jvp
+def _log_expit(x):
+    return fnp.negative(fnp.subtract(fnp.log1p(fnp.exp(fnp.negative(fnp.abs(x)))),
+                                     fnp.minimum(x, 0)))
+
+
+@_log_expit.defjvp
+def _log_expit_jvp(primals, tangents):
+    # d log(expit(x)) = (1 - expit(x)) dx = expit(-x) dx, exact in both tails
+    (x,), (t,) = primals, tangents
+    return _log_expit(x), fnp.multiply(t, _expit_neg(x))
+
+
+@custom_jvp
+def _expit_neg(x):
+    return prims.logistic(fnp.negative(x))
+
+
+@_expit_neg.defjvp
+def _expit_neg_jvp(primals, tangents):
+    # d expit(-x) = -expit(x) expit(-x) dx: a product of two accurate factors, where
+    # logistic's own rule, ans (1 - ans), cancels to 0 in the tail
+    (x,), (t,) = primals, tangents
+    e = _expit_neg(x)
+    return e, fnp.multiply(t, fnp.negative(fnp.multiply(prims.logistic(x), e)))
+
+
+def log_expit(x):
+    """log(expit(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow, and exact in both tails."""
+    (x,) = promote_inexact("log_expit", x)
+    return _log_expit(x)
+
+
+# exprel(x) = sum_k x^k / (k+1)! for |x| < 1: 20 terms reach 1e-19
+_EXPREL_SERIES = [1.0 / float(np.prod(np.arange(1.0, k + 2))) for k in range(20)]
+
+
+def exprel(x):
+    """(exp(x) - 1) / x, 1 at x = 0. For |x| < 1 by its Taylor series, so that derivatives do
+    not cancel (expm1(x)/x differentiates to (x e^x - expm1(x)) / x^2, which loses everything
+    as x -> 0); elsewhere expm1(x) / x."""
+    (x,) = promote_inexact("exprel", x)
+    small = fnp.less(fnp.abs(x), 1.0)
+    xs = fnp.where(small, x, 0.0)
+    xd = fnp.where(small, 1.0, x)
+    acc = fnp.zeros_like(xs)
+    for c in _EXPREL_SERIES[::-1]:
+        acc = fnp.add(fnp.multiply(acc, xs), c)
+    direct = fnp.where(fnp.equal(xd, np.inf), np.inf, fnp.true_divide(fnp.expm1(xd), xd))
+    return fnp.where(small, acc, direct)
