@@ -218,3 +218,18 @@ def test_errors():
         odeint(f, np.array([1.0 + 1j]), TS)
     with pytest.raises(TypeError, match="must be arrays or scalars"):
         odeint(lambda y, t, s: -y, np.array([1.0]), TS, "a string")
+
+
+def test_closed_form_gradients_without_args():
+    # y' = -y cos t: y(t1) = y0 exp(sin t0 - sin t1)
+    f = lambda y, t: -y * fnp.cos(t)  # noqa: E731
+    ts = np.array([0.2, 0.5, 1.0])
+    y0 = np.array([1.0, 2.0])
+    gy, gt = fgrad.grad(lambda y0, ts: fnp.sum(odeint(f, y0, ts)[-1]), argnums=(0, 1))(y0, ts)
+    decay = np.exp(np.sin(0.2) - np.sin(1.0))
+    close(gy, [decay, decay], 1e-7)
+    close(gt, [3 * decay * np.cos(0.2), 0.0, -3 * decay * np.cos(1.0)], 1e-7, 1e-12)
+    one = odeint(f, y0, ts[:1])
+    assert one.shape == (1, 2)
+    close(fgrad.grad(lambda y0: fnp.sum(odeint(f, y0, ts[:1])))(y0), [1.0, 1.0], 0)
+    close(odeint(f, 1.0, ts), np.exp(np.sin(0.2) - np.sin(ts)), 1e-7)  # 0-d state
