@@ -177,3 +177,23 @@ def test_creation_functions_stay_numpy_outside_transforms_and_convertible_inside
 
     assert fgrad.grad(f)(np.array([1.0, 2.0])).tolist() == [1.0, 1.0]
     assert fgrad.vmap(f)(np.ones((3, 2))).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_sort_method_sorts_in_place_like_numpy():
+    def f(x):
+        y = x * 1.0
+        assert y.sort() is None
+        return y[0] * 2.0 + y[-1]
+
+    x = np.array([3.0, -1.0, 2.0])
+    np.testing.assert_allclose(fgrad.grad(f)(x), [1.0, 2.0, 0.0])
+    with pytest.raises(MutationError, match="x.sort()"):
+        fgrad.grad(lambda x: x.sort() or x.sum())(x)
+
+
+def test_array_methods_for_sorting_and_products():
+    x = np.array([[3.0, -1.0], [2.0, 5.0]])
+    out = fgrad.vmap(lambda r: r.argsort() + r.cumprod() + r.ptp() + r.take(0))(x)
+    ref = np.stack([r.argsort() + r.cumprod() + np.ptp(r) + r.take(0) for r in x])
+    np.testing.assert_allclose(out, ref)
+    assert fgrad.jit(lambda m: m.trace() + m.diagonal().sum())(x) == 2 * np.trace(x)

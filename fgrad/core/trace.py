@@ -238,7 +238,12 @@ class Tracer:
         every name bound to it) is the updated array. Views taken before the update keep the
         old values (numpy's would see the write)."""
         _check_mutable(self, "a[...] = value")
-        new = self._array_api.setitem(self, index, value)
+        self._assign(self._array_api.setitem(self, index, value), "a[...] = value")
+
+    def _assign(self, new, what: str) -> None:
+        """Make this tracer object the value `new`: how fgrad records numpy's in-place
+        operations on arrays made inside the transformed function."""
+        _check_mutable(self, what)
         trace = self._trace
         if not (isinstance(new, Tracer) and new._trace is trace):
             new = trace.lift(new)

@@ -13,8 +13,10 @@ from fgrad.numpy import (
     _dispatch,
     _indexing,
     _linalg_products,
+    _more_shape,
     _reductions,
     _shape,
+    _sorting,
     _ufuncs,
     _ufuncs_more,
 )
@@ -78,6 +80,12 @@ def _copy(x, order="C"):
     return x.__copy__()
 
 
+def _sort_in_place(x, axis=-1, kind=None, order=None, *, stable=None):
+    """numpy's x.sort() sorts in place and returns None; so does a traced array made inside
+    the transformed function (recorded as x = sort(x), see Tracer.__setitem__)."""
+    x._assign(_sorting.sort(x, axis, kind, order, stable=stable), "x.sort()")
+
+
 _METHODS = {
     "reshape": _reshape,
     "transpose": _transpose,
@@ -104,6 +112,15 @@ _METHODS = {
     "conjugate": _complex.conjugate,
     "copy": _copy,
     "round": _ufuncs_more.round,
+    "argsort": _sorting.argsort,
+    "searchsorted": _sorting.searchsorted,
+    "sort": _sort_in_place,
+    "cumprod": _more_shape.cumprod,
+    "diagonal": _more_shape.diagonal,
+    "trace": _more_shape.trace,
+    "repeat": _more_shape.repeat,
+    "take": _more_shape.take,
+    "ptp": _more_shape.ptp,
 }
 
 _PROPERTIES = {
