@@ -36,23 +36,18 @@ __all__ = ["TapeTrace", "TapeTracer", "tape_vjp_flat", "tape_available"]
 
 
 class TapeTracer(Tracer):
-    """A concrete value that the tape tracks: `node` is where its cotangent is collected."""
+    """A concrete value that the tape tracks. `node` is the slot where its cotangent is
+    collected (None: a lifted constant, which collects none); `sig` is its (shape, dtype,
+    weak) part of a cache key, known from the entry that made it."""
 
-    __slots__ = ("value", "node", "index", "_aval")
+    __slots__ = ("value", "node", "aval", "sig")
 
-    def __init__(self, trace: TapeTrace, value, node: int, index: int):
+    def __init__(self, trace: TapeTrace, value, node: int | None, aval: ShapedArray, sig):
         self._trace = trace
         self.value = value
         self.node = node
-        self.index = index
-        self._aval = None
-
-    @property
-    def aval(self) -> ShapedArray:
-        a = self._aval
-        if a is None:
-            a = self._aval = get_aval(self.value)
-        return a
+        self.aval = aval
+        self.sig = sig
 
     def concrete(self):
         return self.value
@@ -61,23 +56,33 @@ class TapeTracer(Tracer):
         return self.value if self.node is None else None
 
 
+def _sig(aval: ShapedArray) -> tuple:
+    return (aval.shape, aval.dtype, aval.weak_type)
+
+
 class _Entry:
     """The cached linearization of one primitive application signature."""
 
     __slots__ = (
-        "fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple", "live_outs", "ct_avals"
+        "fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple", "n_live", "ct_avals",
+        "out_avals", "out_sigs", "single",
     )
 
-    def __init__(self, fwd, bwd: ClosedJaxpr, n_out, out_nz, n_res, multiple):
+    def __init__(self, fwd, bwd: ClosedJaxpr, out_avals, out_nz, n_res, multiple):
         self.fwd = fwd
         self.bwd = bwd  # (residuals..., cotangents...) -> cotangents of the tracked inputs
         self.bwd_run = _compiled(bwd)
-        self.live_outs = [k for k, nz in enumerate(out_nz) if nz]  # outputs with cotangents
+        self.n_live = sum(out_nz)  # outputs with cotangents, each given a cotangent slot
         self.ct_avals = bwd.in_avals[n_res:]
-        self.n_out = n_out
+        # The values are numpy arrays and scalars, which are never weak (get_aval's view).
+        self.out_avals = [a.strip_weak() for a in out_avals]
+        self.out_sigs = [_sig(a) for a in self.out_avals]
+        self.n_out = len(out_avals)
         self.out_nz = out_nz
         self.n_res = n_res
         self.multiple = multiple
+        # the common case, with its own fast path forwards and backwards
+        self.single = not multiple and self.n_live == 1
 
 
 def _compiled(closed: ClosedJaxpr):
@@ -103,18 +108,19 @@ def _is_plain(params) -> bool:
     return True
 
 
-def tape_entry(prim, params, avals, nonzero) -> _Entry | None:
+def tape_entry(prim, params, key) -> _Entry | None:
     """The cached forward/backward pair for a primitive signature (None: not cacheable).
 
-    The params key keeps the keyword order of the call: equal keys still mean equal params,
-    and a call site always passes them in the same order, so sorting would only cost time."""
-    key = (prim, tuple(params.items()), avals, nonzero)
+    `key` is (prim, params items, then per argument its (shape, dtype, weak) and whether it is
+    tracked). The params keep the keyword order of the call: equal keys still mean equal
+    params, and a call site always passes them in the same order, so sorting would only cost
+    time."""
     try:
         entry = _CACHES[0].get(key) or _CACHES[1].get(key)
     except TypeError:  # unhashable params
         return None
     if entry is None:
-        entry = _build_entry(prim, params, avals, nonzero)
+        entry = _build_entry(prim, params, key[2::2], key[3::2])
         which = 0 if _is_plain(params) else 1
         cache = _CACHES[which]
         cache[key] = entry
@@ -140,7 +146,7 @@ def _build_entry(prim, params, avals, nonzero) -> _Entry:
         inst = [False] * n_out + [True] * sum(out_nz)
         known, unknown, _, n_res = partial_eval_jaxpr(jv, unknowns, instantiate=inst)
         bwd = transpose_jaxpr(unknown, [False] * n_res + [True] * n_tan_in)
-    return _Entry(_compiled(known), bwd, n_out, out_nz, n_res, multiple)
+    return _Entry(_compiled(known), bwd, closed.out_avals, out_nz, n_res, multiple)
 
 
 class _TopLevel(Trace):
@@ -156,60 +162,100 @@ class _TopLevel(Trace):
 
 
 class TapeTrace(Trace):
-    __slots__ = ("nodes",)
+    __slots__ = ("nodes", "n_slots")
 
     def __init__(self, parent: Trace):
         super().__init__(parent, "grad (tape)")
-        # node i: (bwd, residuals, input (node, index) pairs of the tangent-carrying inputs,
-        # output avals) ; inputs of the traced function are nodes without a backward.
+        # One tuple per recorded operation: (entry, residuals, cotangent slots of its tracked
+        # inputs, first slot of its outputs). Slots number the tracked values, inputs first.
         self.nodes: list = []
+        self.n_slots = 0
 
     def new_input(self, value) -> TapeTracer:
-        self.nodes.append(None)
-        return TapeTracer(self, value, len(self.nodes) - 1, 0)
+        self.n_slots += 1
+        aval = get_aval(value)
+        return TapeTracer(self, value, self.n_slots - 1, aval, _sig(aval))
 
     def lift(self, x):
-        return TapeTracer(self, x, None, 0)  # node None: no cotangent is collected for it
+        aval = get_aval(x)
+        return TapeTracer(self, x, None, aval, _sig(aval))  # node None: collects no cotangent
 
     def process_primitive(self, prim, args, params):
-        vals, srcs, avals, nonzero = [], [], [], []
-        tracked = False
-        for x in args:
+        # The hot path of eager grad. Elementwise operations on tracked values and arrays take
+        # the first branch: the cache key is built in place, one cached forward call runs, and
+        # one tuple goes on the tape. Everything else takes the general loop below.
+        if len(args) <= 2 and not params:
+            entry = None
+            cache = _CACHES[0]
+            x = args[0]
             if type(x) is TapeTracer and x._trace is self and x.node is not None:
-                v = x.value
-                vals.append(v)
-                srcs.append((x.node, x.index))
-                nonzero.append(True)
-                tracked = True
-            elif type(x) is TapeTracer and x._trace is self:  # a lifted constant
-                v = x.value
-                vals.append(v)
-                nonzero.append(False)
+                if len(args) == 1:
+                    entry = cache.get((prim, (), x.sig, True))
+                    vals, ins = (x.value,), (x.node,)
+                else:
+                    y = args[1]
+                    if type(y) is TapeTracer and y._trace is self and y.node is not None:
+                        entry = cache.get((prim, (), x.sig, True, y.sig, True))
+                        vals, ins = (x.value, y.value), (x.node, y.node)
+                    elif type(y) is np.ndarray:
+                        y_sig = (y.shape, y.dtype, False)
+                        entry = cache.get((prim, (), x.sig, True, y_sig, False))
+                        vals, ins = (x.value, y), (x.node,)
+            elif type(x) is np.ndarray and len(args) == 2:
+                y = args[1]
+                if type(y) is TapeTracer and y._trace is self and y.node is not None:
+                    x_sig = (x.shape, x.dtype, False)
+                    entry = cache.get((prim, (), x_sig, False, y.sig, True))
+                    vals, ins = (x, y.value), (y.node,)
+            if entry is not None and entry.single:  # else: a miss, built by the general path
+                res = entry.fwd(*vals)
+                slot = self.n_slots
+                self.n_slots = slot + 1
+                self.nodes.append((entry, res[1:], ins, slot))
+                return TapeTracer(self, res[0], slot, entry.out_avals[0], entry.out_sigs[0])
+        vals = []
+        ins = []
+        key = [prim, tuple(params.items()) if params else ()]
+        for x in args:
+            if type(x) is TapeTracer and x._trace is self:
+                vals.append(x.value)
+                key.append(x.sig)
+                if x.node is None:  # a lifted constant
+                    key.append(False)
+                else:
+                    ins.append(x.node)
+                    key.append(True)
+                continue
+            if isinstance(x, Tracer):
+                self.check_foreign(x)
+            vals.append(x)
+            if type(x) is np.ndarray:
+                key.append((x.shape, x.dtype, False))
             else:
-                if isinstance(x, Tracer):
-                    self.check_foreign(x)
-                v = x
-                vals.append(v)
-                nonzero.append(False)
-            if type(v) is np.ndarray:
-                avals.append((v.shape, v.dtype, False))
-            else:
-                a = get_aval(v)
-                avals.append((a.shape, a.dtype, a.weak_type))
-        if not tracked:
+                a = get_aval(x)
+                key.append((a.shape, a.dtype, a.weak_type))
+            key.append(False)
+        if not ins:
             return self.parent.process_primitive(prim, vals, params)
-        entry = tape_entry(prim, params, tuple(avals), tuple(nonzero))
+        entry = tape_entry(prim, params, tuple(key))
         if entry is None:
             raise _Uncacheable(prim)
         res = entry.fwd(*vals)
+        slot = self.n_slots
+        if entry.single:
+            self.n_slots = slot + 1
+            self.nodes.append((entry, res[1:], ins, slot))
+            return TapeTracer(self, res[0], slot, entry.out_avals[0], entry.out_sigs[0])
         n_out = entry.n_out
-        outs, residuals = res[:n_out], res[n_out:]
-        node = len(self.nodes)
-        self.nodes.append((entry, residuals, srcs))
-        wrapped = [
-            TapeTracer(self, o, node, k) if nz else o
-            for k, (o, nz) in enumerate(zip(outs, entry.out_nz))
-        ]
+        self.nodes.append((entry, res[n_out:], ins, slot))
+        self.n_slots = slot + entry.n_live
+        wrapped = []
+        for o, nz, aval, sig in zip(res[:n_out], entry.out_nz, entry.out_avals, entry.out_sigs):
+            if nz:
+                wrapped.append(TapeTracer(self, o, slot, aval, sig))
+                slot += 1
+            else:
+                wrapped.append(o)
         return wrapped if entry.multiple else wrapped[0]
 
 
@@ -239,45 +285,53 @@ def tape_vjp_flat(f, primals):
             outs = f(*ins)
     except _Uncacheable:
         return None
-    out_nodes, primals_out = [], []
+    out_slots, primals_out = [], []
     for o in outs:
         if type(o) is TapeTracer and o._trace is trace:
-            out_nodes.append(None if o.node is None else (o.node, o.index))
+            out_slots.append(o.node)
             primals_out.append(o.value)
         else:
-            out_nodes.append(None)
+            out_slots.append(None)
             primals_out.append(o)
-    nodes = trace.nodes
-    in_nodes = [i.node if type(i) is TapeTracer else None for i in ins]
+    nodes, n_slots = trace.nodes, trace.n_slots
+    in_slots = [i.node if type(i) is TapeTracer else None for i in ins]
 
     def pullback(cts):
-        return _backward(nodes, out_nodes, in_nodes, cts)
+        return _backward(nodes, n_slots, out_slots, in_slots, cts)
 
     return primals_out, pullback
 
 
-def _backward(nodes, out_nodes, in_nodes, cts):
-    from fgrad.prims.arith import add_any
+def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
+    """Cotangents of the input slots. Eagerly (the pullback called at the top level) each
+    node runs its generated backward code and cotangents add with the add impl; under a
+    transform the backward jaxprs are evaluated through bind."""
+    from fgrad.prims.arith import add_any, add_p
 
     eager = current_trace() is EVAL_TRACE
-    acc: dict[tuple[int, int], object] = {}  # (node, output index) -> cotangent
+    add = add_p.impl if eager else add_any
+    cts: list = [None] * n_slots  # slot -> cotangent, dropped once consumed
 
-    for src, ct in zip(out_nodes, cts):
-        if src is not None and ct is not None and type(ct) is not Zero:
-            prev = acc.get(src)
-            acc[src] = ct if prev is None else add_any(prev, ct)
-    pop = acc.pop
-    for i in range(len(nodes) - 1, -1, -1):
-        node = nodes[i]
-        if node is None:
-            continue
-        entry, residuals, srcs = node
-        cts_in = [pop((i, k), None) for k in entry.live_outs]
-        if all(c is None for c in cts_in):
-            continue
-        cts_in = [zeros_like_aval(a) if c is None else c for c, a in zip(cts_in, entry.ct_avals)]
+    for slot, ct in zip(out_slots, cts_out):
+        if slot is not None and ct is not None and type(ct) is not Zero:
+            prev = cts[slot]
+            cts[slot] = ct if prev is None else add_any(prev, ct)
+    for entry, residuals, ins, slot in reversed(nodes):
         run = entry.bwd_run if eager else entry.bwd
-        for src, c in zip(srcs, run(*residuals, *cts_in)):
-            prev = acc.get(src)
-            acc[src] = c if prev is None else add_any(prev, c)
-    return [None if n is None else acc.get((n, 0)) for n in in_nodes]
+        if entry.single:
+            ct = cts[slot]
+            if ct is None:
+                continue
+            cts[slot] = None
+            outs = run(*residuals, ct)
+        else:
+            live = cts[slot : slot + entry.n_live]
+            if all(c is None for c in live):
+                continue
+            cts[slot : slot + entry.n_live] = [None] * entry.n_live
+            live = [zeros_like_aval(a) if c is None else c for c, a in zip(live, entry.ct_avals)]
+            outs = run(*residuals, *live)
+        for j, c in zip(ins, outs):
+            prev = cts[j]
+            cts[j] = c if prev is None else add(prev, c)
+    return [None if s is None else cts[s] for s in in_slots]

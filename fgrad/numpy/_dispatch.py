@@ -66,6 +66,10 @@ def _unsupported(what: str) -> TypeError:
 
 
 def array_ufunc(ufunc, method: str, inputs, kwargs):
+    if method == "__call__" and not kwargs:  # the common case: `ndarray @ tracer`, np.sin(x)
+        fn = dispatch_table().get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
     name = f"numpy.{ufunc.__name__}"
     if method != "__call__":
         raise _unsupported(f"{name}.{method}")

@@ -10,6 +10,8 @@ import numpy as np
 
 from fgrad import prims
 from fgrad.core.avals import get_aval
+from fgrad.core.primitive import bind
+from fgrad.core.trace import Tracer
 from fgrad.numpy._promotion import (
     asarray_operand,
     broadcast_shapes,
@@ -36,8 +38,27 @@ def _contract(a, b, lc, rc):
     return prims.dot_general(a, b, ((tuple(lc), tuple(rc)), ((), ())))
 
 
+# A matrix times a matrix or a vector: contract a's axis 1 with b's axis 0.
+_MATRIX_PRODUCT = (((1,), (0,)), ((), ()))
+
+
 def matmul(a, b):
     """numpy's rules: 1-D operands gain (and then lose) an axis; leading axes broadcast."""
+    ta, tb = type(a), type(b)
+    if (ta is np.ndarray or isinstance(a, Tracer)) and (tb is np.ndarray or isinstance(b, Tracer)):
+        # The common case (a layer's x @ W): a matrix times a matrix or a vector of the same
+        # inexact dtype, which numpy's loop keeps, is one dot_general, bound directly.
+        xa = a if ta is np.ndarray else a.aval
+        xb = b if tb is np.ndarray else b.aval
+        sa, sb = xa.shape, xb.shape
+        if (
+            len(sa) == 2
+            and 0 < len(sb) <= 2
+            and sa[1] == sb[0]
+            and xa.dtype == xb.dtype
+            and xa.dtype.kind in "fc"
+        ):
+            return bind(prims.dot_general_p, a, b, dimension_numbers=_MATRIX_PRODUCT)
     a, b = _operands(np.matmul, a, b)
     sa, sb = get_aval(a).shape, get_aval(b).shape
     for i, s in enumerate((sa, sb)):
