@@ -147,10 +147,6 @@ def new_trace(trace: Trace):
         # finished trace (a tape with its residuals, a staged jaxpr) is freed at once, not by
         # a later cyclic garbage collection.
         trace.inputs = ()
-        # Its input tracers refer to the trace: dropping them leaves no reference cycle, so a
-        # finished trace (a tape with its residuals, a staged jaxpr) is freed at once, not by
-        # a later cyclic garbage collection.
-        trace.inputs = ()
 
 
 class Tracer:
