@@ -12,7 +12,7 @@ methods) once, below.
 import numpy as _np
 
 from fgrad.core.trace import Tracer as _Tracer
-from fgrad.numpy import fft
+from fgrad.numpy import fft, linalg
 from fgrad.numpy._array_api import ArrayAPI as _ArrayAPI
 from fgrad.numpy._complex import (
     angle,
@@ -342,7 +342,7 @@ __all__ = [
     "real", "imag", "conj", "conjugate", "angle", "iscomplexobj", "isrealobj", "iscomplex",
     "isreal",
     # submodules
-    "fft",
+    "fft", "linalg",
     # dtypes and constants (numpy's own objects)
     "dtype", "bool_", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64", "float16", "float32", "float64", "complex64", "complex128", "integer", "floating",

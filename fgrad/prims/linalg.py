@@ -563,23 +563,23 @@ eigh_p = Primitive("eigh", multiple_results=True)
 
 
 @eigh_p.def_impl
-def _eigh_impl(a):
+def _eigh_impl(a, *, lower):
     a = np.asarray(a)
-    w, v = np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)
+    w, v = np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2, UPLO="L" if lower else "U")
     return [w, v]
 
 
 @eigh_p.def_abstract_eval
-def _eigh_abstract(a):
+def _eigh_abstract(a, *, lower):
     _check_square("eigh", a)
     _check_inexact("eigh", a)
     return [ShapedArray(a.shape[:-1], a.dtype), a.strip_weak()]
 
 
 @eigh_p.def_jvp
-def _eigh_jvp(primals, tangents):
+def _eigh_jvp(primals, tangents, *, lower):
     (a,), (da,) = primals, tangents
-    w, v = outs = eigh(a)
+    w, v = outs = eigh(a, lower=lower)
     if type(da) is Zero:
         return outs, [zero_tangent(w), zero_tangent(v)]
     c = _mm(_T(v), _mm(_sym(da), v))
@@ -589,9 +589,11 @@ def _eigh_jvp(primals, tangents):
 eigh_p.def_batch(_front_batch(eigh_p))
 
 
-def eigh(a):
-    """[w, v]: eigenvalues ascending, eigenvectors in the columns of v."""
-    return bind(eigh_p, a)
+def eigh(a, *, lower=True):
+    """[w, v]: eigenvalues ascending, eigenvectors in the columns of v. `lower` picks the
+    triangle LAPACK works from (the input is symmetrized first, so only rounding, and so the
+    eigenvectors' signs, can differ between the two)."""
+    return bind(eigh_p, a, lower=bool(lower))
 
 
 # ----- svd -----------------------------------------------------------------------------------
