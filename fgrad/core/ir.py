@@ -224,7 +224,11 @@ def dce_jaxpr(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
     live = {v for v in outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.outvars) or getattr(eqn.prim, "effectful", False):
+        outs = eqn.outvars
+        if (
+            (outs[0] in live if len(outs) == 1 else any(v in live for v in outs))
+            or getattr(eqn.prim, "effectful", False)
+        ):
             kept.append(eqn)
             for a in eqn.invars:
                 if type(a) is Var:

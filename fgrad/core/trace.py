@@ -36,6 +36,7 @@ __all__ = [
     "ConcretizationError",
     "TracerConversionError",
     "find_concrete",
+    "recording_traces",
     "MutationError",
 ]
 
@@ -59,13 +60,20 @@ class MutationError(FGradError, TypeError):
 class Trace:
     """An interpreter for primitives. Subclasses implement `process_primitive`."""
 
-    __slots__ = ("parent", "alive", "label", "origin", "inputs")
+    __slots__ = ("parent", "alive", "label", "origin", "inputs", "source")
+    # True for traces that record equations (staging), which carry the user's source line
+    records = False
 
     def __init__(self, parent: Trace | None, label: str):
         self.parent = parent
         self.alive = True
         self.label = label
         self.origin = None
+        # The user's (file, line, function) for what this trace records next, when a trace
+        # above it already knows it: a JVP rule or a transposition binds several primitives
+        # for one user operation, and finding the user's frame on the Python stack costs more
+        # than recording an equation. None: the recording trace looks it up itself.
+        self.source = None
         # the tracers the transform passed to the user's function: `x[i] = v` on them would
         # not reach the caller's array as numpy's would, so Tracer.__setitem__ refuses them
         self.inputs: tuple = ()
@@ -84,6 +92,16 @@ class Trace:
         """Called on tracers of other traces (the rare path): only live outer ones are valid."""
         if not x._trace.alive:
             raise escaped_error(x)
+
+
+def recording_traces(trace: Trace | None) -> tuple[Trace, ...]:
+    """`trace` and its ancestors that record equations: where a source hint is set."""
+    found = []
+    while trace is not None:
+        if trace.records:
+            found.append(trace)
+        trace = trace.parent
+    return tuple(found)
 
 
 def escaped_error(x: Tracer) -> EscapedTracerError:

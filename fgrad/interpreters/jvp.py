@@ -17,6 +17,7 @@ from fgrad.core.trace import (
     current_trace,
     find_concrete,
     new_trace,
+    recording_traces,
 )
 
 __all__ = ["JVPTrace", "JVPTracer", "jvp_flat", "instantiate_zeros"]
@@ -32,7 +33,8 @@ class JVPTracer(Tracer):
 
     @property
     def aval(self):
-        return get_aval(self.primal)
+        p = self.primal
+        return p.aval if isinstance(p, Tracer) else get_aval(p)
 
     def concrete(self):
         return self.primal
@@ -42,10 +44,13 @@ class JVPTracer(Tracer):
 
 
 class JVPTrace(Trace):
-    __slots__ = ()
+    __slots__ = ("recorders",)
 
     def __init__(self, parent: Trace, label: str = "jvp"):
         super().__init__(parent, label)
+        # the staging traces below this one, which record what the rules bind (linearize,
+        # make_jaxpr of a jvp): they are told the user's line once per rule, not per equation
+        self.recorders = recording_traces(parent)
 
     def lift(self, x):
         return JVPTracer(self, x, Zero.from_value(x))
@@ -73,11 +78,20 @@ class JVPTrace(Trace):
             raise NotImplementedError(
                 f"Differentiation rule for '{prim.name}' is not implemented; it has no jvp."
             )
+        hinted = ()
+        if self.recorders:
+            hinted = [t for t in self.recorders if t.source is None]
+            if hinted:
+                source = user_frame()
+                for t in hinted:
+                    t.source = source
         token = _set(self.parent)
         try:
             out, t_out = prim.jvp(primals, tangents, **params)
         finally:
             _reset(token)
+            for t in hinted:
+                t.source = None
         if prim.multiple_results:
             return [
                 o if type(t) is Zero else JVPTracer(self, o, t) for o, t in zip(out, t_out)

@@ -34,6 +34,7 @@ class StagedTracer(Tracer):
 
 class StagingTrace(Trace):
     __slots__ = ("eval_known", "eqns", "constvars", "consts", "_const_ids")
+    records = True
 
     def __init__(self, parent: Trace, *, eval_known: bool = False, label: str = "staging"):
         super().__init__(parent, label)
@@ -107,10 +108,10 @@ class StagingTrace(Trace):
             params = NO_PARAMS
         if prim.multiple_results:
             outvars = tuple(Var(a) for a in out)
-            self.eqns.append(Eqn(prim, tuple(invars), outvars, params, user_frame()))
+            self.eqns.append(Eqn(prim, tuple(invars), outvars, params, self.source or user_frame()))
             return [StagedTracer(self, v.aval, v) for v in outvars]
         v = Var(out)
-        self.eqns.append(Eqn(prim, tuple(invars), (v,), params, user_frame()))
+        self.eqns.append(Eqn(prim, tuple(invars), (v,), params, self.source or user_frame()))
         return StagedTracer(self, out, v)
 
     def to_jaxpr(self, in_tracers: list[StagedTracer], outs: list[Any]) -> ClosedJaxpr:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fgrad._util import FGradError, format_frame
 from fgrad.core.ir import Jaxpr, Literal, Var
 from fgrad.core.markers import UndefinedPrimal, Zero
+from fgrad.core.trace import current_trace, recording_traces
 from fgrad.prims.arith import add_any
 
 __all__ = ["backward_pass", "NonLinearError"]
@@ -45,37 +46,46 @@ def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list, args: list | None =
         if type(v) is Var and type(ct) is not Zero and ct is not None and v not in known:
             accumulate(v, ct)
 
-    for eqn in reversed(eqns):
-        if eqn.prim.multiple_results:
-            cts = [ct_env.pop(v, None) for v in eqn.outvars]
-            if all(c is None for c in cts):
-                continue
-            ct = [Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts)]
-        else:
-            ct = ct_env.pop(eqn.outvars[0], None)
-            if ct is None:
-                continue
-        args = []
-        for a in eqn.invars:
-            if type(a) is Literal:
-                args.append(a.val)
-            elif a in known:
-                args.append(known[a])
+    # What a transpose rule records is attributed to the line of the equation it transposes
+    # (as in JAX), which also spares each recorded equation a walk of the Python stack.
+    hinted = [t for t in recording_traces(current_trace()) if t.source is None]
+    try:
+        for eqn in reversed(eqns):
+            if eqn.prim.multiple_results:
+                cts = [ct_env.pop(v, None) for v in eqn.outvars]
+                if all(c is None for c in cts):
+                    continue
+                ct = [Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts)]
             else:
-                args.append(UndefinedPrimal(a.aval))
-        rule = eqn.prim.transpose
-        if rule is None:
-            raise NonLinearError(
-                f"'{eqn.prim.name}' (at {format_frame(eqn.source)}) has no transpose rule: the "
-                "function being transposed is not linear in its input there. Only linear "
-                "functions can be transposed (linear_transpose), and vjp only transposes the "
-                "tangent part of a linearized function."
-            )
-        cts_in = rule(ct, *args, **eqn.params)
-        for a, c in zip(eqn.invars, cts_in):
-            if c is None or type(c) is Zero or type(a) is Literal or a in known:
-                continue
-            accumulate(a, c)
+                ct = ct_env.pop(eqn.outvars[0], None)
+                if ct is None:
+                    continue
+            args = []
+            for a in eqn.invars:
+                if type(a) is Literal:
+                    args.append(a.val)
+                elif a in known:
+                    args.append(known[a])
+                else:
+                    args.append(UndefinedPrimal(a.aval))
+            rule = eqn.prim.transpose
+            if rule is None:
+                raise NonLinearError(
+                    f"'{eqn.prim.name}' (at {format_frame(eqn.source)}) has no transpose rule: "
+                    "the function being transposed is not linear in its input there. Only "
+                    "linear functions can be transposed (linear_transpose), and vjp only "
+                    "transposes the tangent part of a linearized function."
+                )
+            for t in hinted:
+                t.source = eqn.source
+            cts_in = rule(ct, *args, **eqn.params)
+            for a, c in zip(eqn.invars, cts_in):
+                if c is None or type(c) is Zero or type(a) is Literal or a in known:
+                    continue
+                accumulate(a, c)
+    finally:
+        for t in hinted:
+            t.source = None
 
     out = []
     for v in jaxpr.invars:

@@ -39,6 +39,8 @@ def _pair(x, y):
     subclass Python's float and complex, but they are typed values: when only one operand is
     a plain Python scalar, that one is converted (else ne(np.float64(-0.1), 0) would compare
     0 with 0)."""
+    if not isinstance(x, _PY_SCALAR_TYPES) and not isinstance(y, _PY_SCALAR_TYPES):
+        return x, y  # arrays and tracers (the rules' own calls): nothing to coerce
     if type(y) in _PY_SCALAR_TYPES and type(x) not in _PY_SCALAR_TYPES:
         return x, coerce(y, x)
     if type(x) in _PY_SCALAR_TYPES and type(y) in _PY_SCALAR_TYPES:
