@@ -14,6 +14,7 @@ from fgrad.scipy.stats import (
     geom,
     laplace,
     logistic,
+    multivariate_normal,
     norm,
     poisson,
     t,
@@ -22,5 +23,5 @@ from fgrad.scipy.stats import (
 
 __all__ = [
     "bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "geom",
-    "laplace", "logistic", "norm", "poisson", "t", "uniform",
+    "laplace", "logistic", "multivariate_normal", "norm", "poisson", "t", "uniform",
 ]
