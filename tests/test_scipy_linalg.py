@@ -359,3 +359,26 @@ def test_multivariate_normal_vmap_and_float32():
     low = mvn.logpdf(x.astype(np.float32), mean.astype(np.float32), cov.astype(np.float32))
     assert low.dtype == np.float32
     np.testing.assert_allclose(low, mvn.logpdf(x, mean, cov), rtol=1e-5)
+
+
+@pytest.mark.parametrize("l_and_u", [(1, 1), (0, 2), (2, 0), (3, 1), (0, 0)])
+def test_solve_banded_like_scipy(l_and_u):
+    lower, upper = l_and_u
+    rng = np.random.default_rng(10)
+    ab = rng.standard_normal((lower + upper + 1, 5))
+    ab[upper] += 4  # a dominant diagonal
+    b = rng.standard_normal((5, 2))
+    _close(fsl.solve_banded(l_and_u, ab, b), sl.solve_banded(l_and_u, ab, b))
+    _close(fsl.solve_banded(l_and_u, ab, b[:, 0]), sl.solve_banded(l_and_u, ab, b[:, 0]))
+    check_grads(lambda ab, b: fsl.solve_banded(l_and_u, ab, b), (ab, b), 2)
+
+
+def test_multivariate_normal_entropy_like_scipy():
+    x, mean, cov = _mvn_args(seed=11)
+    b = np.random.default_rng(12).standard_normal((3, 2))
+    for args in ((mean, cov), (None, cov), (mean, 2.0), (None, 2.0), (mean, np.diagonal(cov)),
+                 (None, b @ b.T)):
+        _close(np.asarray(mvn.entropy(*args)), np.asarray(ss.multivariate_normal.entropy(*args)),
+               1e-12)
+    check_grads(lambda c: mvn.entropy(mean, c), (cov,), 2)
+    check_grads(lambda bb: mvn.entropy(None, bb @ bb.T), (b,), 2)

@@ -31,7 +31,7 @@ from fgrad.numpy._promotion import broadcast_shapes, broadcast_to_shape, cast
 
 __all__ = [
     "cholesky", "cho_factor", "cho_solve", "solve_triangular", "lu_factor", "lu_solve", "lu",
-    "inv", "det", "solve", "eigh", "svd", "qr", "expm", "expm_frechet", "sqrtm",
+    "inv", "det", "solve", "solve_banded", "eigh", "svd", "qr", "expm", "expm_frechet", "sqrtm",
     "solve_sylvester", "block_diag",
 ]
 
@@ -216,6 +216,27 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     if kind == "sym":
         a = fnp.multiply(fnp.add(a, _mT(a)), 0.5)
     return _la.solve(a, b)
+
+
+def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
+    """x with a x = b for the banded a stored as scipy's ab: a[i, j] = ab[u + i - j, j] for
+    -l <= j - i <= u. The bands are laid out into the dense matrix, which is solved by LU
+    (O(n^3) rather than LAPACK's O(n (l + u)^2), but the same x and derivatives in ab)."""
+    lower, upper = (int(k) for k in l_and_u)
+    ab = _la._float_operand(ab)
+    rows, n = _shape(ab)[-2:]
+    if rows != lower + upper + 1:
+        raise ValueError(f"invalid values for the number of lower and upper diagonals: l+u+1 "
+                         f"({lower + upper + 1}) does not equal ab.shape[0] ({rows})")
+    dense = None
+    for k in range(-lower, upper + 1):  # a[i, i + k] = ab[upper - k, i + k]
+        if abs(k) >= n:
+            continue
+        band = fnp.diag(ab[upper - k, max(k, 0):n + min(k, 0)], k)
+        dense = band if dense is None else fnp.add(dense, band)
+    if dense is None:
+        dense = fnp.zeros((n, n), _dtype(ab))
+    return _la.solve(dense, b)
 
 
 def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):

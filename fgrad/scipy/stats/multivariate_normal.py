@@ -27,7 +27,7 @@ from fgrad.numpy._promotion import is_traced
 from fgrad.scipy import linalg as _sla
 from fgrad.scipy._common import promote_inexact
 
-__all__ = ["logpdf", "pdf"]
+__all__ = ["logpdf", "pdf", "entropy"]
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -132,3 +132,21 @@ def logpdf(x, mean=None, cov=1, allow_singular=False):
 
 def pdf(x, mean=None, cov=1, allow_singular=False):
     return fnp.exp(logpdf(x, mean, cov, allow_singular))
+
+
+def entropy(mean=None, cov=1):
+    """0.5 (rank (log(2 pi) + 1) + log pdet(cov)), scipy's (a singular cov counts its rank
+    and its pseudo-determinant). `mean` only gives the dimension of a scalar cov."""
+    n = fnp.shape(mean)[-1] if mean is not None and fnp.ndim(mean) else 1
+    (cov,) = _promote(0.0, 0.0, cov)[2:]
+    if len(_shape(cov)) <= 1:
+        cov_full = fnp.broadcast_to(cov, (n,) if not _shape(cov) else _shape(cov))
+        rank = _shape(cov_full)[-1]
+        log_det = fnp.sum(fnp.log(cov_full))
+    else:
+        rcond = _cutoff_rcond(_dtype(cov))
+        s = _la.eigvalsh(prims.stop_gradient(cov))
+        eps = fnp.multiply(fnp.max(fnp.abs(s), axis=-1, keepdims=True), rcond)
+        rank = fnp.asarray(fnp.sum(fnp.greater(s, eps), axis=-1), dtype=_dtype(cov))
+        log_det = _log_pdet(cov, rcond)
+    return fnp.multiply(0.5, fnp.add(fnp.multiply(rank, _LOG_2PI + 1.0), log_det))
