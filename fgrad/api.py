@@ -149,11 +149,11 @@ def _vjp_core(fun_flat, flat_primals):
             return primals_out, tape_pullback, _TapeInfo(flat_primals, primals_out)
     primals_out, lin = linearize_flat(fun_flat, flat_primals)
 
-    def pullback(cts):
+    def pullback(cts, consume=False):
         live = [ct for ct, z in zip(cts, lin.out_zero) if not z]
         j = lin.jaxpr
         if j.jaxpr.eqns or j.jaxpr.outvars:
-            cts_lin = backward_pass(j.jaxpr, j.consts, live)
+            cts_lin = backward_pass(j.jaxpr, j.consts, live, consume=consume)
         else:
             cts_lin = [Zero(v.aval) for v in j.jaxpr.invars]
         it = iter(cts_lin)
@@ -234,7 +234,8 @@ def value_and_grad(
             )
         check_output_dtype(aval, "grad", holomorphic=holomorphic)
         ct = np.ones((), aval.dtype)
-        cts = pullback([ct] + [Zero(a) for a in lin.out_avals[1:]])
+        # called once: the pullback may free what it has used as it goes
+        cts = pullback([ct] + [Zero(a) for a in lin.out_avals[1:]], consume=True)
         grads = [
             np.zeros(np.shape(x), get_aval(x).dtype) if c is None else _wrap_scalar(c)
             for x, c in zip(flat, cts)

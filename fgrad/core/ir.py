@@ -221,14 +221,21 @@ def dce_jaxpr(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
         if used_outputs is None
         else [v for v, u in zip(jaxpr.outvars, used_outputs) if u]
     )
+    # Variables still to be defined (walking backwards) whose values are used later. A
+    # variable leaves the set at its definition, so the set holds the live frontier, not
+    # every variable of the jaxpr (for a long chain: a few entries instead of millions).
     live = {v for v in outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
         outs = eqn.outvars
-        if (
-            (outs[0] in live if len(outs) == 1 else any(v in live for v in outs))
-            or getattr(eqn.prim, "effectful", False)
-        ):
+        if len(outs) == 1:
+            used = outs[0] in live
+            if used:
+                live.remove(outs[0])
+        else:
+            used = any(v in live for v in outs)
+            live.difference_update(outs)
+        if used or getattr(eqn.prim, "effectful", False):
             kept.append(eqn)
             for a in eqn.invars:
                 if type(a) is Var:

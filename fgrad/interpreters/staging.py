@@ -138,8 +138,13 @@ def trace_to_jaxpr(f, in_avals: list[ShapedArray], *, dce: bool = True) -> Close
 def prune_consts(closed: ClosedJaxpr) -> ClosedJaxpr:
     """Drop constvars that dead-code elimination left unused."""
     jaxpr = closed.jaxpr
-    used = {a for e in jaxpr.eqns for a in e.invars if type(a) is Var}
-    used.update(a for a in jaxpr.outvars if type(a) is Var)
+    constvars = set(jaxpr.constvars)  # only these are looked for: a small set, not all vars
+    used = set()
+    for e in jaxpr.eqns:
+        for a in e.invars:
+            if a in constvars:
+                used.add(a)
+    used.update(a for a in jaxpr.outvars if a in constvars)
     keep = [(v, c) for v, c in zip(jaxpr.constvars, closed.consts) if v in used]
     new = Jaxpr([v for v, _ in keep], jaxpr.invars, jaxpr.eqns, jaxpr.outvars)
     return ClosedJaxpr(new, [c for _, c in keep])

@@ -296,8 +296,8 @@ def tape_vjp_flat(f, primals):
     nodes, n_slots = trace.nodes, trace.n_slots
     in_slots = [i.node if type(i) is TapeTracer else None for i in ins]
 
-    def pullback(cts):
-        return _backward(nodes, n_slots, out_slots, in_slots, cts)
+    def pullback(cts, consume=False):
+        return _backward(nodes if consume else list(nodes), n_slots, out_slots, in_slots, cts)
 
     return primals_out, pullback
 
@@ -305,7 +305,8 @@ def tape_vjp_flat(f, primals):
 def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
     """Cotangents of the input slots. Eagerly (the pullback called at the top level) each
     node runs its generated backward code and cotangents add with the add impl; under a
-    transform the backward jaxprs are evaluated through bind."""
+    transform the backward jaxprs are evaluated through bind. `nodes` is consumed: each
+    node's residuals are freed once its backward has run."""
     from fgrad.prims.arith import add_any, add_p
 
     eager = current_trace() is EVAL_TRACE
@@ -316,7 +317,9 @@ def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
         if slot is not None and ct is not None and type(ct) is not Zero:
             prev = cts[slot]
             cts[slot] = ct if prev is None else add_any(prev, ct)
-    for entry, residuals, ins, slot in reversed(nodes):
+    pop = nodes.pop
+    while nodes:
+        entry, residuals, ins, slot = pop()
         run = entry.bwd_run if eager else entry.bwd
         if entry.single:
             ct = cts[slot]
@@ -331,6 +334,11 @@ def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
             cts[slot : slot + entry.n_live] = [None] * entry.n_live
             live = [zeros_like_aval(a) if c is None else c for c, a in zip(live, entry.ct_avals)]
             outs = run(*residuals, *live)
+        if len(ins) == 1:
+            j = ins[0]
+            prev = cts[j]
+            cts[j] = outs[0] if prev is None else add(prev, outs[0])
+            continue
         for j, c in zip(ins, outs):
             prev = cts[j]
             cts[j] = c if prev is None else add(prev, c)

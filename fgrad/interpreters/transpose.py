@@ -22,12 +22,23 @@ class NonLinearError(FGradError, TypeError):
     pass
 
 
-def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list, args: list | None = None) -> list:
+def backward_pass(
+    jaxpr: Jaxpr,
+    consts: list,
+    cts_out: list,
+    args: list | None = None,
+    *,
+    consume: bool = False,
+) -> list:
     """Cotangents of `jaxpr.invars` (Zero where none flowed) given cotangents of its outputs.
 
     By default every input is linear. `args` may instead give a value for each non-linear
     input and `UndefinedPrimal` for each linear one (control-flow and jit bodies mix both);
     equations that depend on known values only are then evaluated forward first.
+
+    `consume=True` is for a jaxpr used once (grad's pullback): each equation is dropped from
+    it once transposed, so the linear jaxpr shrinks while its transpose is being recorded and
+    the peak memory of staging grad holds one of them, not both.
     """
     known = dict(zip(jaxpr.constvars, consts))
     ct_env: dict[Var, object] = {}
@@ -50,7 +61,9 @@ def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list, args: list | None =
     # (as in JAX), which also spares each recorded equation a walk of the Python stack.
     hinted = [t for t in recording_traces(current_trace()) if t.source is None]
     try:
-        for eqn in reversed(eqns):
+        todo = eqns if consume else list(eqns)
+        while todo:
+            eqn = todo.pop()
             if eqn.prim.multiple_results:
                 cts = [ct_env.pop(v, None) for v in eqn.outvars]
                 if all(c is None for c in cts):
