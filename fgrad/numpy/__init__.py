@@ -183,6 +183,8 @@ from fgrad.numpy._ufuncs import (
     abs,
     absolute,
     add,
+    arccos,
+    arcsin,
     arctan,
     ceil,
     cos,
@@ -224,9 +226,7 @@ from fgrad.numpy._ufuncs import (
 )
 from fgrad.numpy._ufuncs_more import (
     allclose,
-    arccos,
     arccosh,
-    arcsin,
     arcsinh,
     arctan2,
     arctanh,

@@ -211,20 +211,13 @@ def arctan(x):
 
 
 def arcsin(x):
-    """arcsin(x) = 2 atan(x / (1 + sqrt(1 - x^2))): accurate over all of [-1, 1]."""
-    (x,), _ = ufunc_operands(np.arcsin, x)
-    root = prims.sqrt(prims.sub(1, prims.mul(x, x)))
-    return prims.mul(2, prims.atan(prims.div(x, prims.add(1, root))))
+    """numpy's value to the last bit; the asin primitive's derivative
+    1 / (sqrt(1 - x) sqrt(1 + x)) stays accurate next to +-1."""
+    return _unary(np.arcsin, prims.asin_p, x)
 
 
 def arccos(x):
-    """arccos(x) = 2 atan(sqrt(1 - x^2) / (1 + x)), and pi at x = -1 where that is 0 / 0."""
-    (x,), _ = ufunc_operands(np.arccos, x)
-    at_minus_one = prims.eq(x, -1)
-    safe = prims.select(at_minus_one, full_like(x, 0), x)
-    root = prims.sqrt(prims.sub(1, prims.mul(safe, safe)))
-    value = prims.mul(2, prims.atan(prims.div(root, prims.add(1, safe))))
-    return prims.select(at_minus_one, full_like(x, np.pi), value)
+    return _unary(np.arccos, prims.acos_p, x)
 
 
 def exp(x):

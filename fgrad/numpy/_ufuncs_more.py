@@ -33,7 +33,7 @@ from fgrad.numpy._ufuncs import (
 from fgrad.prims.base import full_like
 
 __all__ = [
-    "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "arcsin", "arccos", "arctan2", "exp2",
+    "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "arctan2", "exp2",
     "log2", "log10", "logaddexp", "logaddexp2", "float_power", "sinc", "hypot", "fmod", "fmax",
     "fmin", "nan_to_num", "deg2rad", "rad2deg", "degrees", "radians", "round", "around", "rint",
     "fix", "fabs", "cbrt", "copysign", "signbit", "isnan", "isinf", "isfinite", "isclose",
@@ -90,16 +90,6 @@ def arccosh(x):
 
 def arctanh(x):
     return _apply1(np.arctanh, prims.atanh, x)
-
-
-def arcsin(x):
-    """numpy's value to the last bit, and a derivative 1 / (sqrt(1 - x) sqrt(1 + x)) that
-    stays accurate next to +-1 (the atan composite it replaces lost digits there)."""
-    return _apply1(np.arcsin, prims.asin, x)
-
-
-def arccos(x):
-    return _apply1(np.arccos, prims.acos, x)
 
 
 def arctan2(x1, x2):
