@@ -49,6 +49,7 @@ from fgrad.numpy._differences import (
     trapezoid,
 )
 from fgrad.numpy._einsum import einsum
+from fgrad.numpy._gradient import gradient, real_if_close
 from fgrad.numpy._indexing import getitem
 from fgrad.numpy._linalg_products import dot, inner, matmul, outer, tensordot, vdot
 from fgrad.numpy._more_shape import (
@@ -333,6 +334,7 @@ __all__ = [
     "percentile", "nanmedian", "nanquantile", "nanpercentile", "nanmax", "nanmin", "nanprod",
     "nanvar", "nanstd", "nancumsum", "nancumprod", "nanargmax", "nanargmin",
     "count_nonzero", "diff", "ediff1d", "cumulative_sum", "cumulative_prod", "trapezoid",
+    "gradient", "real_if_close",
     # padding, polynomials, convolution, interpolation, more array manipulation (issue 4)
     "pad", "polyval", "polyadd", "polysub", "polymul", "polyder", "polyint", "convolve",
     "correlate", "interp", "choose", "select", "rot90", "diagflat", "vsplit", "hsplit",
