@@ -457,7 +457,10 @@ def cond(x, p=None):
     if p is None or p in (2, -2):
         s = svd(x, compute_uv=False)
         big, small = fnp.max(s, axis=-1), fnp.min(s, axis=-1)
-        return fnp.divide(small, big) if p == -2 else fnp.divide(big, small)
+        num, den = (small, big) if p == -2 else (big, small)
+        # a singular matrix has condition number inf (numpy's, without its warning)
+        zero = fnp.equal(den, 0)
+        return fnp.where(zero, np.inf, fnp.divide(num, fnp.where(zero, 1.0, den)))
     return fnp.multiply(norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))
 
 
