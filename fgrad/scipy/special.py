@@ -21,6 +21,8 @@ from fgrad.custom_derivatives import custom_jvp
 from fgrad.prims import special as _sp
 from fgrad.scipy import _bessel
 from fgrad.scipy._common import promote_inexact
+from fgrad.scipy._special_bessel_v import iv, jv
+from fgrad.scipy._special_extra import erfcinv, rgamma
 
 __all__ = [
     "logsumexp", "softmax", "log_softmax", "expit", "logit",
@@ -30,6 +32,7 @@ __all__ = [
     "xlogy", "xlog1py", "entr", "rel_entr", "kl_div",
     "i0", "i0e", "i1", "i1e",
     "j0", "j1", "y0", "y1", "jn", "yn", "ive", "log_expit", "exprel",
+    "erfcinv", "rgamma", "iv", "jv",
 ]
 
 
