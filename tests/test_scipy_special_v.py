@@ -344,12 +344,14 @@ def test_check_grads_order_2():
             check_grads(lambda z: f(v, z), (z,), order=2)  # noqa: B023
 
 
-def test_no_derivative_in_the_order():
-    """As in HIPS autograd: the order carries no derivative (a zero cotangent)."""
-    gv, gz = fgrad.grad(fs.jv, argnums=(0, 1))(1.5, 2.0)
-    assert gv == 0.0 and gz == pytest.approx(float(ss.jvp(1.5, 2.0)), rel=1e-14)
-    assert fgrad.grad(fs.iv)(2.5, 1.0) == 0.0
-    assert fgrad.jvp(lambda v: fs.iv(v, 1.0), (2.5,), (1.0,))[1] == 0.0
+def test_derivative_in_the_order_is_refused_not_zero():
+    """HIPS autograd returns 0 for d/dv; a zero would be a wrong number, so fgrad refuses."""
+    gz = fgrad.grad(fs.jv, argnums=1)(1.5, 2.0)
+    assert gz == pytest.approx(float(ss.jvp(1.5, 2.0)), rel=1e-14)
+    with pytest.raises(ValueError, match="not differentiable with respect to its .*order"):
+        fgrad.grad(fs.jv, argnums=(0, 1))(1.5, 2.0)
+    with pytest.raises(ValueError, match="stop_gradient"):
+        fgrad.jvp(lambda v: fs.iv(v, 1.0), (2.5,), (1.0,))
 
 
 def test_vmap_and_jit():

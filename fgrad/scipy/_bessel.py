@@ -45,10 +45,10 @@ def _c(like, value):
     return full_like(like, value)
 
 
-def _order_not_differentiable(name):
+def _order_not_differentiable(name, order="integer order n"):
     def rule(g, ans, n, x):
         raise ValueError(
-            f"{name} is not differentiable with respect to its integer order n; mark it as a "
+            f"{name} is not differentiable with respect to its {order}; mark it as a "
             "constant (close over it or use stop_gradient) and differentiate with respect to x."
         )
 

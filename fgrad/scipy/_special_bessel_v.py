@@ -4,9 +4,9 @@ impl (float64 kernel, result in the input dtype) and the elementwise abstract an
 its jvp written with these wrappers (so it differentiates again, to any order), and the
 wrapper.
 
-The derivative is taken with respect to z only. As in HIPS autograd (whose scipy.special.iv
-registers no rule for the order), the order carries no derivative: a tangent or cotangent for
-v is zero, so grad with respect to v gives 0, not d/dv. JAX has neither function.
+The derivative is taken with respect to z only. HIPS autograd silently gives the order a zero
+derivative; here differentiating with respect to v raises an error that says so (as jn/yn do for
+their integer order), since a zero would be a wrong number. JAX has neither function.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fgrad.core.primitive import bind
 from fgrad.prims import _math_bessel_v
 from fgrad.prims.arith import add, mul, sub
 from fgrad.prims.base import binary_op, defjvp, full_like
+from fgrad.scipy._bessel import _order_not_differentiable
 from fgrad.scipy._common import promote_inexact
 
 __all__ = ["bessel_jv_p", "bessel_jv", "bessel_iv_p", "bessel_iv", "jv", "iv"]
@@ -46,11 +47,11 @@ def _shift(v, k):
     return add(v, _c(v, float(k)))
 
 
-# d jv(v, z) = (jv(v - 1, z) - jv(v + 1, z)) / 2 dz     (no derivative in v)
+# d jv(v, z) = (jv(v - 1, z) - jv(v + 1, z)) / 2 dz     (the order is not differentiable)
 bessel_jv_p = binary_op("bessel_jv", _kernel(_math_bessel_v.jv), kinds="f")
 defjvp(
     bessel_jv_p,
-    None,
+    _order_not_differentiable("jv", "order v"),
     lambda g, ans, v, z: mul(g, mul(_c(z, 0.5), sub(bessel_jv(_shift(v, -1), z),
                                                     bessel_jv(_shift(v, 1), z)))),
 )
@@ -60,11 +61,11 @@ def bessel_jv(v, z):
     return bind(bessel_jv_p, v, z)
 
 
-# d iv(v, z) = (iv(v - 1, z) + iv(v + 1, z)) / 2 dz     (no derivative in v)
+# d iv(v, z) = (iv(v - 1, z) + iv(v + 1, z)) / 2 dz     (the order is not differentiable)
 bessel_iv_p = binary_op("bessel_iv", _kernel(_math_bessel_v.iv), kinds="f")
 defjvp(
     bessel_iv_p,
-    None,
+    _order_not_differentiable("iv", "order v"),
     lambda g, ans, v, z: mul(g, mul(_c(z, 0.5), add(bessel_iv(_shift(v, -1), z),
                                                     bessel_iv(_shift(v, 1), z)))),
 )
@@ -95,8 +96,8 @@ negative integer, and infinite for negative non-integer v, with the sign of 1 / 
 At z = +-inf the limits ({lim}), where scipy answers nan. About 1e-15 relative accuracy
 ({acc}) for |v| up to ~100 (see fgrad.prims._math_bessel_v).
 
-Differentiable in z to any order by the recurrence {rec}. Not differentiable in v: as in HIPS
-autograd, the order gets a zero derivative (grad with respect to v is 0)."""
+Differentiable in z to any order by the recurrence {rec}. Not differentiable in v:
+differentiating with respect to the order raises a ValueError (close over v, or stop_gradient)."""
 
 jv = _with_real_order("jv", bessel_jv, "J_v(z), the Bessel function of the first kind."
                       + _COMMON.format(lim="J -> 0",
