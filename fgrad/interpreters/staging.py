@@ -90,12 +90,23 @@ class StagingTrace(Trace):
 
         Runs once per staged operation, so it builds little: the equation's operand and result
         lists are tuples, and an equation without parameters shares one empty mapping."""
-        invars = []
-        avals = []
-        for x in args:
+        if len(args) == 1:
+            x = args[0]
             a = x.ir_var if type(x) is StagedTracer and x._trace is self else self.atom(x)
-            invars.append(a)
-            avals.append(a.aval)
+            invars = (a,)
+            avals = (a.aval,)
+        elif len(args) == 2:
+            x, y = args
+            a = x.ir_var if type(x) is StagedTracer and x._trace is self else self.atom(x)
+            b = y.ir_var if type(y) is StagedTracer and y._trace is self else self.atom(y)
+            invars = (a, b)
+            avals = (a.aval, b.aval)
+        else:
+            invars = tuple(
+                [x.ir_var if type(x) is StagedTracer and x._trace is self else self.atom(x)
+                 for x in args]
+            )
+            avals = [a.aval for a in invars]
         abstract_eval = prim.abstract_eval
         if abstract_eval is None:
             raise NotImplementedError(
@@ -108,10 +119,10 @@ class StagingTrace(Trace):
             params = NO_PARAMS
         if prim.multiple_results:
             outvars = tuple(Var(a) for a in out)
-            self.eqns.append(Eqn(prim, tuple(invars), outvars, params, self.source or user_frame()))
+            self.eqns.append(Eqn(prim, invars, outvars, params, self.source or user_frame()))
             return [StagedTracer(self, v.aval, v) for v in outvars]
         v = Var(out)
-        self.eqns.append(Eqn(prim, tuple(invars), (v,), params, self.source or user_frame()))
+        self.eqns.append(Eqn(prim, invars, (v,), params, self.source or user_frame()))
         return StagedTracer(self, out, v)
 
     def to_jaxpr(self, in_tracers: list[StagedTracer], outs: list[Any]) -> ClosedJaxpr:

@@ -12,8 +12,11 @@ and both are cached. Differentiating then costs one cached forward call per oper
 entry, and one backward call per entry: no per-operation tracing. The rules used are the
 primitives' own jvp and transpose rules; nothing here knows any derivative.
 
-Under an outer transform (grad of grad, vmap of grad) the tape is not used: the general
-linearize in partial_eval.py handles arbitrary parents.
+Directly under a staging trace (make_jaxpr or jit of grad) the same entries are replayed as
+equations: the forward jaxpr of each operation is recorded on the staging trace, and the
+backward jaxprs by the pullback, which is what linearize + transpose would record, without
+running a jvp or transpose rule per operation. Under other transforms (grad of grad, vmap of
+grad) the tape is not used: the general linearize in partial_eval.py handles any parent.
 """
 
 from __future__ import annotations
@@ -24,13 +27,22 @@ import numpy as np
 
 from fgrad._util import user_frame
 from fgrad.core.avals import ShapedArray, get_aval, tangent_dtype
-from fgrad.core.ir import ClosedJaxpr
+from fgrad.core.ir import ClosedJaxpr, Var
 from fgrad.core.markers import Zero, zeros_like_aval
 from fgrad.core.primitive import bind
-from fgrad.core.trace import EVAL_TRACE, Trace, Tracer, current_trace, new_trace
+from fgrad.core.trace import (
+    EVAL_TRACE,
+    Trace,
+    Tracer,
+    _reset,
+    _set,
+    current_trace,
+    new_trace,
+    recording_traces,
+)
 from fgrad.interpreters.codegen import compile_jaxpr
 from fgrad.interpreters.jaxpr_transforms import jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
-from fgrad.interpreters.staging import trace_to_jaxpr
+from fgrad.interpreters.staging import StagedTracer, StagingTrace, trace_to_jaxpr
 
 __all__ = ["TapeTrace", "TapeTracer", "tape_vjp_flat", "tape_available"]
 
@@ -64,12 +76,13 @@ class _Entry:
     """The cached linearization of one primitive application signature."""
 
     __slots__ = (
-        "fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple", "n_live", "ct_avals",
-        "out_avals", "out_sigs", "single",
+        "known", "fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple", "n_live",
+        "ct_avals", "out_avals", "out_sigs", "single", "_replays",
     )
 
-    def __init__(self, fwd, bwd: ClosedJaxpr, out_avals, out_nz, n_res, multiple):
-        self.fwd = fwd
+    def __init__(self, known: ClosedJaxpr, bwd: ClosedJaxpr, out_avals, out_nz, n_res, multiple):
+        self.known = known  # primals -> (outputs, residuals), replayed under a staging trace
+        self.fwd = _compiled(known)  # the same, as numpy code for concrete values
         self.bwd = bwd  # (residuals..., cotangents...) -> cotangents of the tracked inputs
         self.bwd_run = _compiled(bwd)
         self.n_live = sum(out_nz)  # outputs with cotangents, each given a cotangent slot
@@ -83,6 +96,14 @@ class _Entry:
         self.multiple = multiple
         # the common case, with its own fast path forwards and backwards
         self.single = not multiple and self.n_live == 1
+        self._replays = None  # built on first use under a transform
+
+    def replays(self):
+        """(forward, backward) as functions `f(process_primitive, *args)` that hand each
+        equation to a trace: staging grad records them instead of running numpy."""
+        if self._replays is None:
+            self._replays = (_replayer(self.known), _replayer(self.bwd))
+        return self._replays
 
 
 def _compiled(closed: ClosedJaxpr):
@@ -146,7 +167,7 @@ def _build_entry(prim, params, avals, nonzero) -> _Entry:
         inst = [False] * n_out + [True] * sum(out_nz)
         known, unknown, _, n_res = partial_eval_jaxpr(jv, unknowns, instantiate=inst)
         bwd = transpose_jaxpr(unknown, [False] * n_res + [True] * n_tan_in)
-    return _Entry(_compiled(known), bwd, closed.out_avals, out_nz, n_res, multiple)
+    return _Entry(known, bwd, closed.out_avals, out_nz, n_res, multiple)
 
 
 class _TopLevel(Trace):
@@ -162,14 +183,22 @@ class _TopLevel(Trace):
 
 
 class TapeTrace(Trace):
-    __slots__ = ("nodes", "n_slots")
+    """Eagerly (the parent is the eval trace) values are numpy arrays and each operation runs
+    its entry's generated code. Under a staging trace (make_jaxpr or jit of grad) values are
+    the parent's tracers and each operation replays its entry's cached forward jaxpr there,
+    and the pullback its backward jaxprs: staging grad then records the same equations as
+    linearize + transpose would, without running a jvp or transpose rule per operation."""
+
+    __slots__ = ("nodes", "n_slots", "eager")
 
     def __init__(self, parent: Trace):
         super().__init__(parent, "grad (tape)")
         # One tuple per recorded operation: (entry, residuals, cotangent slots of its tracked
-        # inputs, first slot of its outputs). Slots number the tracked values, inputs first.
+        # inputs, first slot of its outputs, the user's line when staging). Slots number the
+        # tracked values, inputs first.
         self.nodes: list = []
         self.n_slots = 0
+        self.eager = parent is EVAL_TRACE
 
     def new_input(self, value) -> TapeTracer:
         self.n_slots += 1
@@ -208,11 +237,17 @@ class TapeTrace(Trace):
                     entry = cache.get((prim, (), x_sig, False, y.sig, True))
                     vals, ins = (x, y.value), (y.node,)
             if entry is not None and entry.single:  # else: a miss, built by the general path
-                res = entry.fwd(*vals)
                 slot = self.n_slots
                 self.n_slots = slot + 1
-                self.nodes.append((entry, res[1:], ins, slot))
-                return TapeTracer(self, res[0], slot, entry.out_avals[0], entry.out_sigs[0])
+                if self.eager:
+                    res = entry.fwd(*vals)
+                    self.nodes.append((entry, res[1:], ins, slot, None))
+                    return TapeTracer(self, res[0], slot, entry.out_avals[0], entry.out_sigs[0])
+                res, source = self._replay(entry.replays()[0], vals)
+                self.nodes.append((entry, res[1:], ins, slot, source))
+                o = res[0]  # staged: its aval, weak type included
+                aval = o.aval if type(o) is StagedTracer else get_aval(o)
+                return TapeTracer(self, res[0], slot, aval, _sig(aval))
         vals = []
         ins = []
         key = [prim, tuple(params.items()) if params else ()]
@@ -240,23 +275,95 @@ class TapeTrace(Trace):
         entry = tape_entry(prim, params, tuple(key))
         if entry is None:
             raise _Uncacheable(prim)
-        res = entry.fwd(*vals)
+        if self.eager:
+            res, source = entry.fwd(*vals), None
+            out_avals, out_sigs = entry.out_avals, entry.out_sigs
+        else:
+            res, source = self._replay(entry.replays()[0], vals)
+            out_avals = [get_aval(o) for o in res[: entry.n_out]]  # weak types as staged
+            out_sigs = [_sig(a) for a in out_avals]
         slot = self.n_slots
         if entry.single:
             self.n_slots = slot + 1
-            self.nodes.append((entry, res[1:], ins, slot))
-            return TapeTracer(self, res[0], slot, entry.out_avals[0], entry.out_sigs[0])
+            self.nodes.append((entry, res[1:], ins, slot, source))
+            return TapeTracer(self, res[0], slot, out_avals[0], out_sigs[0])
         n_out = entry.n_out
-        self.nodes.append((entry, res[n_out:], ins, slot))
+        self.nodes.append((entry, res[n_out:], ins, slot, source))
         self.n_slots = slot + entry.n_live
         wrapped = []
-        for o, nz, aval, sig in zip(res[:n_out], entry.out_nz, entry.out_avals, entry.out_sigs):
+        for o, nz, aval, sig in zip(res[:n_out], entry.out_nz, out_avals, out_sigs):
             if nz:
                 wrapped.append(TapeTracer(self, o, slot, aval, sig))
                 slot += 1
             else:
                 wrapped.append(o)
         return wrapped if entry.multiple else wrapped[0]
+
+    def _replay(self, replay, vals) -> tuple[list, tuple | None]:
+        """Record a cached forward jaxpr's equations on the parent staging trace, all
+        attributed to the user's line of the current operation (found once for them)."""
+        parent = self.parent
+        hinted = parent.source is None
+        if hinted:
+            parent.source = user_frame()
+        source = parent.source
+        token = _set(parent)
+        try:
+            return replay(_processor(parent), *vals), source
+        finally:
+            _reset(token)
+            if hinted:
+                parent.source = None
+
+
+def _processor(trace: Trace):
+    """What a replay hands equations to: a recording staging trace's `record` (what its
+    process_primitive would call), else the trace's process_primitive."""
+    if type(trace) is StagingTrace and not trace.eval_known:
+        return trace.record
+    return trace.process_primitive
+
+
+def _replayer(closed: ClosedJaxpr):
+    """Generated code that hands each equation of `closed` to a trace, in order:
+    `f(process_primitive, *args) -> outputs`. A cached entry has a few equations and is
+    replayed once per operation, so this skips eval_jaxpr's environment dict and loops. As in
+    codegen, the source holds only identifiers made here; every value lives in `ns`."""
+    jaxpr = closed.jaxpr
+    ns: dict = {"__builtins__": {}}
+    names: dict = {}
+
+    def ref(a) -> str:
+        if type(a) is Var:
+            return names[a]
+        name = f"_l{len(ns)}"
+        ns[name] = a.val
+        return name
+
+    for i, (v, c) in enumerate(zip(jaxpr.constvars, closed.consts)):
+        names[v] = f"_c{i}"
+        ns[f"_c{i}"] = c
+    args = []
+    for i, v in enumerate(jaxpr.invars):
+        names[v] = f"a{i}"
+        args.append(f"a{i}")
+    lines = [f"def _replay(process, {', '.join(args)}):"]
+    for k, eqn in enumerate(jaxpr.eqns):
+        ns[f"_p{k}"], ns[f"_k{k}"] = eqn.prim, eqn.params
+        call = f"process(_p{k}, [{', '.join(ref(a) for a in eqn.invars)}], _k{k})"
+        outs = []
+        for j, v in enumerate(eqn.outvars):
+            names[v] = f"v{k}_{j}"
+            outs.append(names[v])
+        if not eqn.prim.multiple_results:
+            lines.append(f"    {outs[0]} = {call}")
+        elif outs:
+            lines.append(f"    {', '.join(outs)}, = {call}")
+        else:
+            lines.append(f"    {call}")
+    lines.append(f"    return [{', '.join(ref(a) for a in jaxpr.outvars)}]")
+    exec(compile("\n".join(lines) + "\n", "<fgrad.tape replay>", "exec"), ns)
+    return ns["_replay"]
 
 
 class _Uncacheable(Exception):
@@ -265,13 +372,16 @@ class _Uncacheable(Exception):
 
 
 def tape_available() -> bool:
-    return current_trace() is EVAL_TRACE
+    """At the top level, or directly under a recording staging trace (make_jaxpr or jit of
+    grad). Under other transforms (vmap, jvp, an outer grad) the general linearize runs."""
+    t = current_trace()
+    return t is EVAL_TRACE or (type(t) is StagingTrace and not t.eval_known)
 
 
 def tape_vjp_flat(f, primals):
-    """(primals_out, pullback) for `f` at concrete `primals`, or None when the tape cannot be
-    used (a primitive with unhashable params); the caller then uses general linearize."""
-    trace = TapeTrace(EVAL_TRACE)
+    """(primals_out, pullback) for `f` at `primals`, or None when the tape cannot be used (a
+    primitive with unhashable params); the caller then uses general linearize."""
+    trace = TapeTrace(current_trace())
     trace.origin = user_frame()  # once per grad call, for escaped-tracer messages
     ins = []
     for p in primals:
@@ -309,7 +419,8 @@ def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
     node's residuals are freed once its backward has run."""
     from fgrad.prims.arith import add_any, add_p
 
-    eager = current_trace() is EVAL_TRACE
+    current = current_trace()
+    eager = current is EVAL_TRACE
     add = add_p.impl if eager else add_any
     cts: list = [None] * n_slots  # slot -> cotangent, dropped once consumed
 
@@ -317,23 +428,43 @@ def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
         if slot is not None and ct is not None and type(ct) is not Zero:
             prev = cts[slot]
             cts[slot] = ct if prev is None else add_any(prev, ct)
+    # Staged, a node's backward equations are attributed to its forward operation's line.
+    hinted = () if eager else [t for t in recording_traces(current) if t.source is None]
+    try:
+        _backward_nodes(nodes, cts, current, add, hinted)
+    finally:
+        for t in hinted:
+            t.source = None
+    return [None if s is None else cts[s] for s in in_slots]
+
+
+def _backward_nodes(nodes, cts, current, add, hinted) -> None:
+    eager = current is EVAL_TRACE
+    process = None if eager else _processor(current)
     pop = nodes.pop
     while nodes:
-        entry, residuals, ins, slot = pop()
-        run = entry.bwd_run if eager else entry.bwd
+        entry, residuals, ins, slot, source = pop()
+        for t in hinted:
+            t.source = source
         if entry.single:
             ct = cts[slot]
             if ct is None:
                 continue
             cts[slot] = None
-            outs = run(*residuals, ct)
+            if eager:
+                outs = entry.bwd_run(*residuals, ct)
+            else:
+                outs = entry.replays()[1](process, *residuals, ct)
         else:
             live = cts[slot : slot + entry.n_live]
             if all(c is None for c in live):
                 continue
             cts[slot : slot + entry.n_live] = [None] * entry.n_live
             live = [zeros_like_aval(a) if c is None else c for c, a in zip(live, entry.ct_avals)]
-            outs = run(*residuals, *live)
+            if eager:
+                outs = entry.bwd_run(*residuals, *live)
+            else:
+                outs = entry.replays()[1](process, *residuals, *live)
         if len(ins) == 1:
             j = ins[0]
             prev = cts[j]
@@ -342,4 +473,3 @@ def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
         for j, c in zip(ins, outs):
             prev = cts[j]
             cts[j] = c if prev is None else add(prev, c)
-    return [None if s is None else cts[s] for s in in_slots]
