@@ -39,8 +39,12 @@ def dispatch_table() -> dict:
                 continue  # dtypes, constants
             if callable(ours) and ours is not np_obj:
                 table[np_obj] = ours
-        for name in fnp.fft.__all__:  # np.fft.fft(x) on a traced x
-            table[getattr(np.fft, name)] = getattr(fnp.fft, name)
+        for sub in ("fft", "linalg"):  # np.fft.fft(x), np.linalg.inv(x) on a traced x
+            np_mod, ours_mod = getattr(np, sub), getattr(fnp, sub)
+            for name in ours_mod.__all__:
+                np_obj = getattr(np_mod, name, None)
+                if callable(np_obj) and not isinstance(np_obj, type):
+                    table[np_obj] = getattr(ours_mod, name)
         api = Tracer._array_api
         for np_name, api_name in _BOOL_UFUNCS.items():
             table[getattr(np, np_name)] = getattr(api, api_name)
