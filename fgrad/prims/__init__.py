@@ -2,6 +2,7 @@
 
 from fgrad.prims import arith, dot, elementwise, indexing, reduce, shape, special  # noqa: F401
 from fgrad.prims.arith import *  # noqa: F401,F403
+from fgrad.prims.bessel import *  # noqa: F401,F403
 from fgrad.prims.complex import *  # noqa: F401,F403
 from fgrad.prims.dot import *  # noqa: F401,F403
 from fgrad.prims.elementwise import *  # noqa: F401,F403

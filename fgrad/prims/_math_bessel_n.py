@@ -1,6 +1,6 @@
 """Float64 numpy kernels of the Bessel functions J0, J1, Y0, Y1, J_n, Y_n (integer n) and the
-exponentially scaled modified Bessel function ive(n, x) = exp(-|x|) I_n(x). Pure numpy, no
-fgrad imports.
+exponentially scaled modified Bessel function ive(n, x) = exp(-|x|) I_n(x). Pure numpy (with
+i0e and i1e from `_math_bessel`).
 
 Methods, by |x|:
 
@@ -294,12 +294,13 @@ def jn(n, x):
     return out[()] if out.ndim == 0 else out
 
 
-def _forward(k, x, f0, f1):
-    """f_k from f_0, f_1 by f_{m+1} = (2m/x) f_m - f_{m-1} (J or Y), elementwise order k."""
+def _forward(k, x, f0, f1, sign=1.0):
+    """f_k from f_0, f_1 by f_{m+1} = sign ((2m/x) f_m - f_{m-1}), elementwise order k: sign 1
+    for J and Y, -1 for exp(-|x|) I (f_{m+1} = f_{m-1} - (2m/x) f_m; the negation is exact)."""
     out = np.where(k == 0, f0, f1)
     lo, hi = f0, f1
     for m in range(1, int(k.max(initial=0))):
-        lo, hi = hi, (2.0 * m / x) * hi - lo
+        lo, hi = hi, sign * ((2.0 * m / x) * hi - lo)
         out = np.where(k == m + 1, hi, out)
     return out
 
@@ -334,22 +335,12 @@ def ive(n, x):
     out[low] = np.where(k[low] == 0, e0[low], e1[low])
     fwd = ok & (k >= 2) & (k * k < a)
     if fwd.any():
-        out[fwd] = _forward_i(k[fwd], a[fwd], e0[fwd], e1[fwd])
+        out[fwd] = _forward(k[fwd], a[fwd], e0[fwd], e1[fwd], -1.0)
     miller = ok & (k >= 2) & (k * k >= a)
     if miller.any():
         out[miller] = _miller_i(k[miller], a[miller]) * e0[miller]
     out = out * np.where((x < 0) & (k % 2 == 1), -1.0, 1.0)
     return out[()] if out.ndim == 0 else out
-
-
-def _forward_i(k, x, f0, f1):
-    """f_k from f_0, f_1 by f_{m+1} = f_{m-1} - (2m/x) f_m (scaled I), elementwise order k."""
-    out = np.where(k == 0, f0, f1)
-    lo, hi = f0, f1
-    for m in range(1, int(k.max(initial=0))):
-        lo, hi = hi, lo - (2.0 * m / x) * hi
-        out = np.where(k == m + 1, hi, out)
-    return out
 
 
 def _miller_i(n, x):

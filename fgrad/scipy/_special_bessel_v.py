@@ -1,8 +1,5 @@
-"""Bessel functions of real order, jv(v, z) and iv(v, z), as primitives (numerical methods in
-fgrad.prims._math_bessel_v). Each primitive is one block: the derivative, the primitive with its
-impl (float64 kernel, result in the input dtype) and the elementwise abstract and batch rules,
-its jvp written with these wrappers (so it differentiates again, to any order), and the
-wrapper.
+"""fgrad.scipy.special.jv and iv: scipy's signatures and promotion over the real-order Bessel
+primitives of fgrad.prims.bessel (numerical methods in fgrad.prims._math_bessel_v).
 
 The derivative is taken with respect to z only. HIPS autograd silently gives the order a zero
 derivative; here differentiating with respect to v raises an error that says so (as jn/yn do for
@@ -11,68 +8,11 @@ their integer order), since a zero would be a wrong number. JAX has neither func
 
 from __future__ import annotations
 
-import numpy as np
-
 import fgrad.numpy as fnp
-from fgrad.core.primitive import bind
-from fgrad.prims import _math_bessel_v
-from fgrad.prims.arith import add, mul, sub
-from fgrad.prims.base import binary_op, defjvp, full_like
-from fgrad.scipy._bessel import _order_not_differentiable
+from fgrad.prims.bessel import bessel_iv, bessel_jv
 from fgrad.scipy._common import promote_inexact
 
-__all__ = ["bessel_jv_p", "bessel_jv", "bessel_iv_p", "bessel_iv", "jv", "iv"]
-
-
-def _kernel(fn):
-    """An impl from a float64 kernel: compute in float64, return the input dtype (a numpy
-    scalar for 0-d results). Overflow and nan outside the domain are intended results, so
-    numpy's warnings about them are silenced."""
-
-    def impl(v, z):
-        dtype = np.result_type(v, z)
-        with np.errstate(all="ignore"):
-            out = np.asarray(fn(np.asarray(v, np.float64), np.asarray(z, np.float64)))
-        out = out.astype(dtype, copy=False)
-        return out[()] if out.ndim == 0 else out
-
-    return impl
-
-
-def _c(like, value):
-    return full_like(like, value)
-
-
-def _shift(v, k):
-    return add(v, _c(v, float(k)))
-
-
-# d jv(v, z) = (jv(v - 1, z) - jv(v + 1, z)) / 2 dz     (the order is not differentiable)
-bessel_jv_p = binary_op("bessel_jv", _kernel(_math_bessel_v.jv), kinds="f")
-defjvp(
-    bessel_jv_p,
-    _order_not_differentiable("jv", "order v"),
-    lambda g, ans, v, z: mul(g, mul(_c(z, 0.5), sub(bessel_jv(_shift(v, -1), z),
-                                                    bessel_jv(_shift(v, 1), z)))),
-)
-
-
-def bessel_jv(v, z):
-    return bind(bessel_jv_p, v, z)
-
-
-# d iv(v, z) = (iv(v - 1, z) + iv(v + 1, z)) / 2 dz     (the order is not differentiable)
-bessel_iv_p = binary_op("bessel_iv", _kernel(_math_bessel_v.iv), kinds="f")
-defjvp(
-    bessel_iv_p,
-    _order_not_differentiable("iv", "order v"),
-    lambda g, ans, v, z: mul(g, mul(_c(z, 0.5), add(bessel_iv(_shift(v, -1), z),
-                                                    bessel_iv(_shift(v, 1), z)))),
-)
-
-
-def bessel_iv(v, z):
-    return bind(bessel_iv_p, v, z)
+__all__ = ["jv", "iv"]
 
 
 def _with_real_order(name, prim_fn, doc):

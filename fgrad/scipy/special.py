@@ -1,13 +1,13 @@
 """fgrad.scipy.special: jax.scipy.special's functions (same signatures and conventions), on
 values that may be traced.
 
-Functions that need their own numerical method are primitives in `fgrad.prims.special`;
-everything else here is a composition of fgrad.numpy / fgrad.lax functions, so its
-derivatives come from the rules of the pieces. Where the naive composition would overflow or
-produce nan derivatives, the composition is written so that it does not: logsumexp and softmax
-subtract a stop_gradient'ed maximum, logit switches formulas around 1/2, and every `where`
-feeds the branch it does not take a harmless stand-in input (so no nan leaks into a gradient
-through the branch that was not selected).
+Functions that need their own numerical method are primitives in `fgrad.prims.special` and
+`fgrad.prims.bessel`; everything else here is a composition of fgrad.numpy / fgrad.lax
+functions, so its derivatives come from the rules of the pieces. Where the naive composition
+would overflow or produce nan derivatives, the composition is written so that it does not:
+logsumexp and softmax subtract a stop_gradient'ed maximum, logit switches formulas around 1/2,
+and every `where` feeds the branch it does not take a harmless stand-in input (so no nan leaks
+into a gradient through the branch that was not selected).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from numpy.lib.array_utils import normalize_axis_tuple
 import fgrad.numpy as fnp
 from fgrad import prims
 from fgrad.custom_derivatives import custom_jvp
+from fgrad.prims import bessel as _bessel
 from fgrad.prims import special as _sp
-from fgrad.scipy import _bessel
 from fgrad.scipy._common import promote_inexact
 from fgrad.scipy._special_bessel_v import iv, jv
 from fgrad.scipy._special_extra import erfcinv, rgamma
