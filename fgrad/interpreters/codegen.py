@@ -30,7 +30,7 @@ import keyword
 import linecache
 import re
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -240,11 +240,25 @@ _filenames = itertools.count(1)
 _SAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
-def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
-    """Generate, compile and load the Python function of `jaxpr` closed over `consts`."""
+def compile_jaxpr(
+    jaxpr: Jaxpr,
+    consts: list[Any],
+    *,
+    head: Callable[[list[str]], list[str]] | None = None,
+    tail: Callable[[list[str]], list[str]] | None = None,
+    namespace: dict[str, Any] | None = None,
+) -> CompiledJaxpr:
+    """Generate, compile and load the Python function of `jaxpr` closed over `consts`.
+
+    A caller may wrap its own bookkeeping around the body, in the same function: `head(names
+    of the inputs) -> lines` replaces the `def` line (it defines `_fgrad_jitted` and binds
+    those names), `tail(expressions of the outputs) -> lines` replaces `return [...]`, and
+    `namespace` holds the values they refer to, under names that start with `_tape_` (no
+    generated name does). The eager tape fuses its per-operation steps into an entry's code
+    this way, saving a call and a list per operation."""
     plan = _Plan(jaxpr)
     last_use = plan.last_use
-    ns: dict[str, Any] = {"__builtins__": {}}
+    ns: dict[str, Any] = {"__builtins__": {}, **(namespace or {})}
     lines: list[str] = []
     line_eqn: dict[int, Eqn] = {}
     names: dict[Var, str] = {}
@@ -271,7 +285,11 @@ def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
     for v in jaxpr.constvars + jaxpr.invars:
         names[v] = fresh()
     params = set(jaxpr.constvars) | set(jaxpr.invars)
-    lines.append(f"def {_FN_NAME}({', '.join(names[v] for v in jaxpr.invars)}):")
+    arg_names = [names[v] for v in jaxpr.invars]
+    if head is None:
+        lines.append(f"def {_FN_NAME}({', '.join(arg_names)}):")
+    else:
+        lines.extend(head(arg_names))
     for v, c in zip(jaxpr.constvars, consts):
         lines.append(f"    {names[v]} = {glob('c', c)}")
 
@@ -322,7 +340,11 @@ def compile_jaxpr(jaxpr: Jaxpr, consts: list[Any]) -> CompiledJaxpr:
         if to_del:
             lines.append(f"    del {', '.join(to_del)}")
         free.extend(dead)
-    lines.append(f"    return [{', '.join(ref(a) for a in jaxpr.outvars)}]")
+    outs = [ref(a) for a in jaxpr.outvars]
+    if tail is None:
+        lines.append(f"    return [{', '.join(outs)}]")
+    else:
+        lines.extend(tail(outs))
     source = "\n".join(lines) + "\n"
 
     filename = f"<fgrad.jit generated #{next(_filenames)}>"

@@ -43,6 +43,7 @@ from fgrad.core.trace import (
 from fgrad.interpreters.codegen import compile_jaxpr
 from fgrad.interpreters.jaxpr_transforms import jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
 from fgrad.interpreters.staging import StagedTracer, StagingTrace, trace_to_jaxpr
+from fgrad.prims.arith import add_any, add_p
 
 __all__ = ["TapeTrace", "TapeTracer", "tape_vjp_flat", "tape_available"]
 
@@ -76,15 +77,13 @@ class _Entry:
     """The cached linearization of one primitive application signature."""
 
     __slots__ = (
-        "known", "fwd", "bwd", "bwd_run", "n_out", "out_nz", "n_res", "multiple", "n_live",
-        "ct_avals", "out_avals", "out_sigs", "single", "_replays",
+        "known", "fwd", "bwd", "bwd_run", "fwd_step", "bwd_step", "n_out", "out_nz", "n_res",
+        "multiple", "n_live", "ct_avals", "out_avals", "out_sigs", "single", "_replays",
     )
 
     def __init__(self, known: ClosedJaxpr, bwd: ClosedJaxpr, out_avals, out_nz, n_res, multiple):
         self.known = known  # primals -> (outputs, residuals), replayed under a staging trace
-        self.fwd = _compiled(known)  # the same, as numpy code for concrete values
         self.bwd = bwd  # (residuals..., cotangents...) -> cotangents of the tracked inputs
-        self.bwd_run = _compiled(bwd)
         self.n_live = sum(out_nz)  # outputs with cotangents, each given a cotangent slot
         self.ct_avals = bwd.in_avals[n_res:]
         # The values are numpy arrays and scalars, which are never weak (get_aval's view).
@@ -97,6 +96,15 @@ class _Entry:
         # the common case, with its own fast path forwards and backwards
         self.single = not multiple and self.n_live == 1
         self._replays = None  # built on first use under a transform
+        # Eagerly the entry runs as generated numpy code: for the common case, as two steps
+        # that also do the tape's bookkeeping (one call per operation each way).
+        if self.single:
+            self.fwd = self.bwd_run = None
+            self.fwd_step = _fused_forward(self, known)
+            self.bwd_step = _fused_backward(bwd, n_res)
+        else:
+            self.fwd, self.bwd_run = _compiled(known), _compiled(bwd)
+            self.fwd_step = self.bwd_step = None
 
     def replays(self):
         """(forward, backward) as functions `f(process_primitive, *args)` that hand each
@@ -110,6 +118,65 @@ def _compiled(closed: ClosedJaxpr):
     """Generated straight-line numpy code for a small jaxpr: at the top level every value is
     concrete, so dispatch through bind would only add cost."""
     return compile_jaxpr(closed.jaxpr, closed.consts).fn
+
+
+def _fused_forward(entry: _Entry, known: ClosedJaxpr):
+    """`step(trace, *primals, ins) -> tracer`: the entry's forward code, then in the same
+    function the tape's bookkeeping (a cotangent slot, a node holding the residuals, the
+    output tracer)."""
+
+    def head(names: list[str]) -> list[str]:
+        return [f"def _fgrad_jitted(_tape_trace, {', '.join(names)}, _tape_ins):"]
+
+    def tail(outs: list[str]) -> list[str]:
+        residuals = "".join(f"{o}, " for o in outs[1:])
+        node = f"(_tape_entry, ({residuals}), _tape_ins, _tape_slot, None)"
+        return [
+            "    _tape_slot = _tape_trace.n_slots",
+            "    _tape_trace.n_slots = _tape_slot + 1",
+            f"    _tape_trace.nodes.append({node})",
+            f"    return _tape_tracer(_tape_trace, {outs[0]}, _tape_slot, _tape_aval, _tape_sig)",
+        ]
+
+    namespace = {
+        "_tape_entry": entry,
+        "_tape_tracer": TapeTracer,
+        "_tape_aval": entry.out_avals[0],
+        "_tape_sig": entry.out_sigs[0],
+    }
+    return compile_jaxpr(known.jaxpr, known.consts, head=head, tail=tail, namespace=namespace).fn
+
+
+def _fused_backward(bwd: ClosedJaxpr, n_res: int):
+    """`step(cts, residuals, ins, slot)`: the cotangent of the entry's one output is taken from
+    its slot, goes through the entry's backward code, and is added into its inputs' slots,
+    all in one function."""
+
+    def head(names: list[str]) -> list[str]:
+        res, ct = names[:n_res], names[n_res]
+        lines = [
+            "def _fgrad_jitted(_tape_cts, _tape_res, _tape_ins, _tape_slot):",
+            f"    {ct} = _tape_cts[_tape_slot]",
+            f"    if {ct} is None:",
+            "        return",
+            "    _tape_cts[_tape_slot] = None",
+        ]
+        if res:
+            lines.append(f"    {', '.join(res)}, = _tape_res")
+        return lines
+
+    def tail(outs: list[str]) -> list[str]:
+        lines = []
+        for k, o in enumerate(outs):
+            lines += [
+                f"    _tape_j = _tape_ins[{k}]",
+                "    _tape_p = _tape_cts[_tape_j]",
+                f"    _tape_cts[_tape_j] = {o} if _tape_p is None else _tape_add(_tape_p, {o})",
+            ]
+        return lines
+
+    namespace = {"_tape_add": add_p.impl}
+    return compile_jaxpr(bwd.jaxpr, bwd.consts, head=head, tail=tail, namespace=namespace).fn
 
 
 # Memo only: an entry is a pure function of its key. First-order primitives (params of plain
@@ -237,12 +304,10 @@ class TapeTrace(Trace):
                     entry = cache.get((prim, (), x_sig, False, y.sig, True))
                     vals, ins = (x, y.value), (y.node,)
             if entry is not None and entry.single:  # else: a miss, built by the general path
+                if self.eager:
+                    return entry.fwd_step(self, *vals, ins)
                 slot = self.n_slots
                 self.n_slots = slot + 1
-                if self.eager:
-                    res = entry.fwd(*vals)
-                    self.nodes.append((entry, res[1:], ins, slot, None))
-                    return TapeTracer(self, res[0], slot, entry.out_avals[0], entry.out_sigs[0])
                 res, source = self._replay(entry.replays()[0], vals)
                 self.nodes.append((entry, res[1:], ins, slot, source))
                 o = res[0]  # staged: its aval, weak type included
@@ -276,6 +341,8 @@ class TapeTrace(Trace):
         if entry is None:
             raise _Uncacheable(prim)
         if self.eager:
+            if entry.single:
+                return entry.fwd_step(self, *vals, tuple(ins))
             res, source = entry.fwd(*vals), None
             out_avals, out_sigs = entry.out_avals, entry.out_sigs
         else:
@@ -417,8 +484,6 @@ def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
     node runs its generated backward code and cotangents add with the add impl; under a
     transform the backward jaxprs are evaluated through bind. `nodes` is consumed: each
     node's residuals are freed once its backward has run."""
-    from fgrad.prims.arith import add_any, add_p
-
     current = current_trace()
     eager = current is EVAL_TRACE
     add = add_p.impl if eager else add_any
@@ -439,37 +504,34 @@ def _backward(nodes, n_slots, out_slots, in_slots, cts_out):
 
 
 def _backward_nodes(nodes, cts, current, add, hinted) -> None:
-    eager = current is EVAL_TRACE
-    process = None if eager else _processor(current)
     pop = nodes.pop
+    if current is EVAL_TRACE:
+        while nodes:
+            entry, residuals, ins, slot, _ = pop()
+            if entry.single:
+                entry.bwd_step(cts, residuals, ins, slot)
+            else:
+                _node_backward(entry, residuals, ins, slot, cts, entry.bwd_run, add)
+        return
+    process = _processor(current)
     while nodes:
         entry, residuals, ins, slot, source = pop()
         for t in hinted:
             t.source = source
-        if entry.single:
-            ct = cts[slot]
-            if ct is None:
-                continue
-            cts[slot] = None
-            if eager:
-                outs = entry.bwd_run(*residuals, ct)
-            else:
-                outs = entry.replays()[1](process, *residuals, ct)
-        else:
-            live = cts[slot : slot + entry.n_live]
-            if all(c is None for c in live):
-                continue
-            cts[slot : slot + entry.n_live] = [None] * entry.n_live
-            live = [zeros_like_aval(a) if c is None else c for c, a in zip(live, entry.ct_avals)]
-            if eager:
-                outs = entry.bwd_run(*residuals, *live)
-            else:
-                outs = entry.replays()[1](process, *residuals, *live)
-        if len(ins) == 1:
-            j = ins[0]
-            prev = cts[j]
-            cts[j] = outs[0] if prev is None else add(prev, outs[0])
-            continue
-        for j, c in zip(ins, outs):
-            prev = cts[j]
-            cts[j] = c if prev is None else add(prev, c)
+        replay = entry.replays()[1]
+        _node_backward(
+            entry, residuals, ins, slot, cts, lambda *xs: replay(process, *xs), add
+        )
+
+
+def _node_backward(entry, residuals, ins, slot, cts, run, add) -> None:
+    """One node: its outputs' cotangents through `run` (its backward), added into its inputs'
+    slots."""
+    live = cts[slot : slot + entry.n_live]
+    if all(c is None for c in live):
+        return
+    cts[slot : slot + entry.n_live] = [None] * entry.n_live
+    live = [zeros_like_aval(a) if c is None else c for c, a in zip(live, entry.ct_avals)]
+    for j, c in zip(ins, run(*residuals, *live)):
+        prev = cts[j]
+        cts[j] = c if prev is None else add(prev, c)

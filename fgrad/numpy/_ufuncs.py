@@ -31,14 +31,21 @@ __all__ = [
 # then of one shape and dtype, so the primitive can be bound directly too.
 
 
+# Every ufunc given to _unary and _binary has a float64 loop: plain float64 operands need no
+# lookup at all.
+_F64 = np.dtype(np.float64)
+
+
 def _unary(ufunc, prim, x):
-    if type(x) is np.ndarray:
-        if _KEEPS.get((ufunc, x.dtype, False)) or keeps_dtypes((ufunc, x.dtype, False)):
-            return bind(prim, x)
-    elif isinstance(x, Tracer):
+    if isinstance(x, Tracer):
         a = x.aval
+        if a.dtype is _F64 and not a.weak_type:
+            return bind(prim, x)
         key = (ufunc, a.dtype, a.weak_type)
         if _KEEPS.get(key) or keeps_dtypes(key):
+            return bind(prim, x)
+    elif type(x) is np.ndarray:
+        if _KEEPS.get((ufunc, x.dtype, False)) or keeps_dtypes((ufunc, x.dtype, False)):
             return bind(prim, x)
     (x,), _ = ufunc_operands(ufunc, x)
     return bind(prim, x)
@@ -50,13 +57,11 @@ def _binary(ufunc, prim, x, y):
         ax = x if tx is np.ndarray else x.aval
         ay = y if ty is np.ndarray else y.aval
         if ax.shape == ay.shape:
-            key = (
-                ufunc,
-                ax.dtype,
-                tx is not np.ndarray and ax.weak_type,
-                ay.dtype,
-                ty is not np.ndarray and ay.weak_type,
-            )
+            wx = tx is not np.ndarray and ax.weak_type
+            wy = ty is not np.ndarray and ay.weak_type
+            if ax.dtype is _F64 and ay.dtype is _F64 and not wx and not wy:
+                return bind(prim, x, y)
+            key = (ufunc, ax.dtype, wx, ay.dtype, wy)
             if _KEEPS.get(key) or keeps_dtypes(key):
                 return bind(prim, x, y)
     (x, y), _ = ufunc_operands(ufunc, x, y)
