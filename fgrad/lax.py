@@ -81,22 +81,9 @@ from fgrad.prims.elementwise import (
 )
 from fgrad.prims.fft import fft
 from fgrad.prims.indexing import gather, scatter_add
-from fgrad.prims.linalg import (
-    cholesky,
-    det,
-    eig,
-    eigh,
-    expm,
-    expm_frechet,
-    lu,
-    qr,
-    slogdet,
-    solve,
-    sqrtm,
-    svd,
-    sylvester,
-    triangular_solve,
-)
+from fgrad.prims.linalg import cholesky, eig, eigh, qr, svd
+from fgrad.prims.linalg_solve import det, lu, slogdet, solve, sylvester, triangular_solve
+from fgrad.prims.matfuncs import expm, expm_frechet, sqrtm
 from fgrad.prims.reduce import (
     argmax,
     argmin,

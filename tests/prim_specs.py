@@ -501,7 +501,7 @@ def fft_domain(rng, shapes, dtype, params):
     return [real(rng, shapes[0], dtype)]
 
 
-# ----- linear algebra (fgrad/prims/linalg.py) ------------------------------------------------
+# ----- linear algebra (fgrad/prims/linalg.py, linalg_solve.py, matfuncs.py) ----------------------
 # Decompositions that are unique only up to signs (eigenvectors, singular vectors, QR factors)
 # are compared after a sign normalization applied by the row's fn and ref alike; primitives
 # with several results take an `output` param selecting one of them.
@@ -1059,7 +1059,7 @@ SPECS: list[PrimSpec] = [
     # Fourier transforms (fgrad/prims/fft.py)
     PrimSpec("fft", fl.fft, _fft_ref, 1, fft_shapes, fft_domain, COMPLEX, grad_dtypes=(C128,),
              tol={**DEFAULT_TOL, C64: 1e-4}),
-    # linear algebra (fgrad/prims/linalg.py)
+    # linear algebra (fgrad/prims/linalg.py, linalg_solve.py, matfuncs.py)
     PrimSpec("cholesky", fl.cholesky, _jax_cholesky, 1, square_shapes, spd, tol=LINALG_TOL),
     PrimSpec("triangular_solve", fl.triangular_solve, jax.lax.linalg.triangular_solve, 2,
              triangular_solve_shapes, triangular_solve_domain, tol=LINALG_TOL),

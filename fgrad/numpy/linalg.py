@@ -2,8 +2,10 @@
 
 Every function takes stacks of matrices (leading axes are batch axes, broadcast between
 operands as numpy does) and, on plain arrays, returns numpy's values. The decompositions are
-primitives (fgrad/prims/linalg.py); the rest are compositions of them. Integer input becomes
-float64, float16 is refused, as in numpy.
+primitives (fgrad/prims/linalg.py, linalg_solve.py); the rest are compositions of them.
+Integer input becomes float64, float16 is refused, as in numpy. This module holds the
+user-facing functions; the norms are in _linalg_norms.py, pinv and lstsq in _linalg_lstsq.py,
+the argument handling all of them share in _linalg_common.py.
 
 Conventions, where numpy's function is not differentiable everywhere or its result is not
 unique (documented again on each function):
@@ -38,9 +40,21 @@ import numpy as np
 import fgrad.numpy as fnp
 from fgrad import prims
 from fgrad.core.avals import get_aval
-from fgrad.custom_derivatives import custom_jvp
+from fgrad.numpy._linalg_common import (
+    LinAlgError,
+    _common,
+    _dtype,
+    _eye_like,
+    _float_operand,
+    _matrix,
+    _mT,
+    _operand,
+    _shape,
+    _singular_values,
+)
+from fgrad.numpy._linalg_lstsq import lstsq, pinv
+from fgrad.numpy._linalg_norms import matrix_norm, norm, vector_norm
 from fgrad.numpy._promotion import (
-    asarray_operand,
     broadcast_shapes,
     broadcast_to_shape,
     cast,
@@ -55,8 +69,6 @@ __all__ = [
     "matrix_power", "lstsq", "multi_dot", "matrix_rank", "cond", "tensorsolve", "tensorinv",
     "matrix_transpose", "matmul", "tensordot", "outer", "diagonal", "trace", "cross", "vecdot",
 ]
-
-LinAlgError = np.linalg.LinAlgError
 
 
 class EighResult(NamedTuple):
@@ -83,85 +95,6 @@ class SVDResult(NamedTuple):
 class QRResult(NamedTuple):
     Q: object
     R: object
-
-
-# ----- argument handling ---------------------------------------------------------------------
-
-
-def _inexact_dtype(name: str, dtype, complex_ok: bool) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind in "biu":
-        return np.dtype(np.float64)
-    if dtype == np.float16:
-        raise TypeError("array type float16 is unsupported in linalg")
-    if dtype.kind == "c" and not complex_ok:
-        raise TypeError(
-            f"fgrad.numpy.linalg.{name} is implemented for real matrices only, got {dtype.name}"
-        )
-    if dtype.kind not in "fc":
-        raise TypeError(f"array type {dtype.name} is unsupported in linalg")
-    return dtype
-
-
-def _operand(x):
-    x = asarray_operand(x)
-    if isinstance(x, (bool, int, float, complex, np.generic)):
-        x = np.asarray(x)
-    return x
-
-
-def _matrix(name: str, a, *, square: bool = False, complex_ok: bool = False):
-    a = _operand(a)
-    aval = get_aval(a)
-    if aval.ndim < 2:
-        raise LinAlgError(
-            f"{aval.ndim}-dimensional array given. Array must be at least two-dimensional"
-        )
-    if square and aval.shape[-1] != aval.shape[-2]:
-        raise LinAlgError("Last 2 dimensions of the array must be square")
-    return cast(a, _inexact_dtype(name, aval.dtype, complex_ok))
-
-
-def _common(name: str, *xs, complex_ok: bool = False):
-    xs = [_operand(x) for x in xs]
-    dtype = _inexact_dtype(name, fnp.result_type(*xs), complex_ok)
-    return [cast(x, dtype) for x in xs]
-
-
-def _shape(x):
-    return get_aval(x).shape
-
-
-def _dtype(x):
-    return get_aval(x).dtype
-
-
-def _real_dtype(dtype) -> np.dtype:
-    return np.finfo(dtype).dtype
-
-
-def matrix_transpose(x, /):
-    x = _operand(x)
-    if get_aval(x).ndim < 2:
-        raise ValueError("matrix_transpose needs an array of at least two dimensions")
-    return fnp.swapaxes(x, -1, -2)
-
-
-def _mT(x):
-    return fnp.swapaxes(x, -1, -2)
-
-
-def _eye_like(a):
-    """The identity broadcast over a's batch axes (a free view)."""
-    n = _shape(a)[-1]
-    return broadcast_to_shape(np.eye(n, dtype=_dtype(a)), _shape(a))
-
-
-def _from_triangle(a, lower: bool):
-    """The symmetric matrix that LAPACK sees when it reads one triangle of a."""
-    if lower:
-        return fnp.add(fnp.tril(a), _mT(fnp.tril(a, -1)))
-    return fnp.add(fnp.triu(a), _mT(fnp.triu(a, 1)))
 
 
 # ----- inverses, determinants, solves --------------------------------------------------------
@@ -237,6 +170,13 @@ def tensorinv(a, ind=2):
 # ----- factorizations ------------------------------------------------------------------------
 
 
+def _from_triangle(a, lower: bool):
+    """The symmetric matrix that LAPACK sees when it reads one triangle of a."""
+    if lower:
+        return fnp.add(fnp.tril(a), _mT(fnp.tril(a, -1)))
+    return fnp.add(fnp.triu(a), _mT(fnp.triu(a, 1)))
+
+
 def cholesky(a, /, *, upper=False, symmetrize_input=True):
     """L with A = L L^T (or U = L^T with upper=True). By default the factor of the symmetric
     part (A + A^T) / 2, as jax.numpy (equal to numpy's on symmetric input);
@@ -286,7 +226,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     if hermitian:
         return _svd_hermitian(a, compute_uv)
     if not compute_uv:
-        return prims.svd(a, full_matrices=False, compute_uv=False)[0]
+        return _singular_values(a)
     s, u, vt = prims.svd(a, full_matrices=bool(full_matrices), compute_uv=True)
     return SVDResult(u, s, vt)
 
@@ -323,129 +263,7 @@ def qr(a, mode="reduced"):
     return r if mode == "r" else QRResult(q, r)
 
 
-# ----- norms ---------------------------------------------------------------------------------
-
-
-def _abs2(x):
-    if _dtype(x).kind == "c":
-        return fnp.add(fnp.square(prims.real(x)), fnp.square(prims.imag(x)))
-    return fnp.multiply(x, x)
-
-
-def _safe_root(s, p=2):
-    """s ** (1 / p) with 0 at s == 0 and a zero derivative there (not inf * 0 = nan)."""
-    positive = fnp.greater(s, 0)
-    safe = fnp.where(positive, s, np.ones((), _dtype(s)))
-    root = fnp.sqrt(safe) if p == 2 else fnp.power(safe, 1.0 / p)
-    return fnp.where(positive, root, np.zeros((), _dtype(s)))
-
-
-def _abs(x):
-    """|x|, with a zero derivative at 0 also for complex x."""
-    return _safe_root(_abs2(x)) if _dtype(x).kind == "c" else fnp.abs(x)
-
-
-def _float_operand(x):
-    x = _operand(x)
-    dtype = _dtype(x)
-    if dtype.kind in "biu":
-        return cast(x, np.float64)
-    return x
-
-
-def _vector_norm(x, ord, axes, keepdims):  # noqa: A002 - numpy's name
-    if isinstance(ord, str):
-        raise ValueError(f"Invalid norm order '{ord}' for vectors")
-    if ord is None or ord == 2:
-        return _safe_root(fnp.sum(_abs2(x), axis=axes, keepdims=keepdims))
-    if ord == np.inf:
-        return fnp.max(_abs(x), axis=axes, keepdims=keepdims)
-    if ord == -np.inf:
-        return fnp.min(_abs(x), axis=axes, keepdims=keepdims)
-    if ord == 0:
-        nonzero = fnp.not_equal(x, np.zeros((), _dtype(x)))
-        return fnp.sum(cast(nonzero, _real_dtype(_dtype(x))), axis=axes, keepdims=keepdims)
-    if ord == 1:
-        return fnp.sum(_abs(x), axis=axes, keepdims=keepdims)
-    p = float(ord)
-    powered = fnp.power(_abs(x), np.asarray(p, _real_dtype(_dtype(x))))
-    return _safe_root(fnp.sum(powered, axis=axes, keepdims=keepdims), p)
-
-
-def _matrix_norm(x, ord, axes, keepdims):  # noqa: A002 - numpy's name
-    row, col = axes
-    if ord in (None, "fro", "f"):
-        out = _safe_root(fnp.sum(_abs2(x), axis=axes))
-    elif ord in ("nuc", 2, -2):
-        s = svd(fnp.moveaxis(x, (row, col), (-2, -1)), compute_uv=False)
-        reduce = {"nuc": fnp.sum, 2: fnp.max, -2: fnp.min}[ord]
-        out = reduce(s, axis=-1)
-    elif ord in (1, -1, np.inf, -np.inf):
-        summed, kept = (row, col) if ord in (1, -1) else (col, row)
-        sums = fnp.sum(_abs(x), axis=summed)
-        kept = kept - 1 if kept > summed else kept
-        out = (fnp.max if ord in (1, np.inf) else fnp.min)(sums, axis=kept)
-    else:
-        raise ValueError("Invalid norm order for matrices.")
-    if keepdims:
-        out = fnp.expand_dims(out, tuple(sorted((row, col))))
-    return out
-
-
-def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - numpy's name
-    """numpy.linalg.norm: vector norms along one axis (ord None/2, 1, inf, -inf, 0, any p),
-    matrix norms along two (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf). The gradient of the
-    2-norm (and of 'fro' and p-norms) at a zero vector is 0, the subgradient of smallest norm;
-    the second derivatives there are 0 too."""
-    x = _float_operand(x)
-    nd = len(_shape(x))
-    if axis is None:
-        if ord is None:
-            out = _safe_root(fnp.sum(_abs2(fnp.ravel(x))))
-            return fnp.reshape(out, (1,) * nd) if keepdims else out
-        if nd == 1:
-            axis = (0,)
-        elif nd == 2:
-            axis = (0, 1)
-        else:
-            raise ValueError("Improper number of dimensions to norm.")
-    elif isinstance(axis, (int, np.integer)):
-        axis = (int(axis),)
-    axis = tuple(normalize_axis_index(operator.index(a), nd) for a in axis)
-    if len(axis) == 1:
-        return _vector_norm(x, ord, axis[0], keepdims)
-    if len(axis) == 2:
-        if axis[0] == axis[1]:
-            raise ValueError("Duplicate axes given.")
-        return _matrix_norm(x, ord, axis, keepdims)
-    raise ValueError("Improper number of dimensions to norm.")
-
-
-def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002 - numpy's name
-    """The norm of x as a vector along `axis` (several axes at once are flattened together;
-    axis=None: all of x)."""
-    x = _float_operand(x)
-    nd = len(_shape(x))
-    if axis is None:
-        out = _vector_norm(fnp.ravel(x), ord, 0, False)
-        return fnp.reshape(out, (1,) * nd) if keepdims else out
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    axes = tuple(sorted(normalize_axis_index(a, nd) for a in axes))
-    if len(axes) == 1:
-        return _vector_norm(x, ord, axes[0], keepdims)
-    rest = [i for i in range(nd) if i not in axes]
-    moved = fnp.transpose(x, rest + list(axes))
-    flat = fnp.reshape(moved, tuple(_shape(x)[i] for i in rest) + (-1,))
-    out = _vector_norm(flat, ord, -1, False)
-    return fnp.expand_dims(out, axes) if keepdims else out
-
-
-def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002 - numpy's name
-    x = _float_operand(x)
-    nd = len(_shape(x))
-    if nd < 2:
-        raise ValueError("matrix_norm needs an array of at least two dimensions")
-    return _matrix_norm(x, ord, (nd - 2, nd - 1), keepdims)
+# ----- condition number and rank -------------------------------------------------------------
 
 
 def cond(x, p=None):
@@ -484,96 +302,6 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):  # noqa: N803 - num
     else:
         tol = fnp.expand_dims(fnp.asarray(tol), -1)
     return fnp.sum(cast(fnp.greater(s, tol), np.int64), axis=-1)
-
-
-# ----- pseudo-inverse and least squares ------------------------------------------------------
-
-
-def _pinv_value(a, rcond):
-    s, u, vt = prims.svd(a, full_matrices=False, compute_uv=True)
-    if _shape(s)[-1] == 0:
-        return fnp.zeros(_shape(a)[:-2] + _shape(a)[-1:] + _shape(a)[-2:-1], _dtype(a))
-    cutoff = fnp.multiply(fnp.expand_dims(rcond, -1), fnp.max(s, axis=-1, keepdims=True))
-    large = fnp.greater(s, cutoff)
-    s_inv = fnp.where(large, fnp.divide(1.0, fnp.where(large, s, 1.0)), 0.0)
-    return fnp.matmul(_mT(vt), fnp.multiply(fnp.expand_dims(s_inv, -1), _mT(u)))
-
-
-_pinv = custom_jvp(_pinv_value, nondiff_argnums=(1,))
-
-
-@_pinv.defjvp
-def _pinv_jvp(rcond, primals, tangents):
-    """Golub and Pereyra (1973): for P = pinv(A) where the rank is locally constant,
-    dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P."""
-    (a,), (da,) = primals, tangents
-    p = _pinv(a, rcond)
-    mm = fnp.matmul
-    m, n = _shape(a)[-2:]
-    eye_m = broadcast_to_shape(np.eye(m, dtype=_dtype(a)), _shape(a)[:-2] + (m, m))
-    eye_n = broadcast_to_shape(np.eye(n, dtype=_dtype(a)), _shape(a)[:-2] + (n, n))
-    dp = fnp.negative(mm(p, mm(da, p)))
-    dp = fnp.add(dp, mm(mm(p, _mT(p)), mm(_mT(da), fnp.subtract(eye_m, mm(a, p)))))
-    dp = fnp.add(dp, mm(fnp.subtract(eye_n, mm(p, a)), mm(_mT(da), mm(_mT(p), p))))
-    return p, dp
-
-
-def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
-    """Moore-Penrose pseudo-inverse through the SVD, singular values at most
-    rcond * max(s) dropped (numpy's defaults). Its derivative (Golub-Pereyra) holds where the
-    rank is constant, and needs no distinct singular values."""
-    a = _matrix("pinv", a)
-    if rcond is None:
-        if rtol is np._NoValue:
-            rcond = 1e-15
-        elif rtol is None:
-            rcond = builtins.max(_shape(a)[-2:]) * np.finfo(_dtype(a)).eps
-        else:
-            rcond = rtol
-    elif rtol is not np._NoValue:
-        raise ValueError("`rtol` and `rcond` can't be both set.")
-    if hermitian:
-        a = fnp.multiply(fnp.add(a, _mT(a)), 0.5)
-    rcond = np.broadcast_to(np.asarray(rcond, _dtype(a)), _shape(a)[:-2])
-    return _pinv(a, rcond)
-
-
-def lstsq(a, b, rcond=None):
-    """The tuple (x, residuals, rank, s) as numpy's, x = pinv(a) b (so derivatives hold where
-    the rank is constant). Residuals: numpy's on plain arrays (empty unless rank == n < m); under a
-    transform always the squared residual norms, shape (K,) (as jax.numpy)."""
-    a, b = _common("lstsq", a, b)
-    vector = len(_shape(b)) == 1
-    if len(_shape(a)) != 2 or len(_shape(b)) not in (1, 2):
-        raise LinAlgError(
-            f"{len(_shape(a))}-dimensional array given. Array must be two-dimensional"
-        )
-    if vector:
-        b = fnp.reshape(b, (_shape(b)[0], 1))
-    m, n = _shape(a)
-    if _shape(b)[0] != m:
-        raise LinAlgError("Incompatible dimensions")
-    if rcond is None:
-        rcond = np.finfo(_dtype(a)).eps * builtins.max(m, n)
-    s = svd(a, compute_uv=False)
-    if m == 0 or n == 0:
-        x = fnp.zeros((n, _shape(b)[1]), _dtype(a))
-    else:
-        x = fnp.matmul(_pinv(a, np.asarray(rcond, _dtype(a))), b)
-    if _shape(s)[0]:
-        top = prims.stop_gradient(fnp.max(s))
-        kept = fnp.greater(prims.stop_gradient(s), fnp.multiply(top, rcond))
-        rank = cast(fnp.sum(kept), np.int32)
-    else:
-        rank = np.int32(0)
-    traced = any(is_traced(v) for v in (a, b))
-    if not traced and (int(rank) != n or m <= n):
-        residuals = np.zeros((0,), _real_dtype(_dtype(a)))
-    else:
-        residuals = fnp.sum(_abs2(fnp.subtract(b, fnp.matmul(a, x))), axis=0)
-    if vector:
-        x = fnp.reshape(x, (n,))
-    return x, residuals, rank, s
 
 
 # ----- products ------------------------------------------------------------------------------
@@ -653,6 +381,13 @@ def multi_dot(arrays, *, out=None):
     if first_1d or last_1d:
         return fnp.ravel(result)
     return result
+
+
+def matrix_transpose(x, /):
+    x = _operand(x)
+    if get_aval(x).ndim < 2:
+        raise ValueError("matrix_transpose needs an array of at least two dimensions")
+    return fnp.swapaxes(x, -1, -2)
 
 
 def matmul(x1, x2, /):

@@ -1,11 +1,12 @@
 """fgrad.scipy.linalg: scipy.linalg's functions on values that may be traced.
 
 Same signatures and results as scipy (stacks of matrices included, as scipy >= 1.15 takes
-them); the work is done by the primitives of fgrad/prims/linalg.py and fgrad.numpy.linalg.
-Where scipy reads one triangle of a symmetric input (cholesky, eigh, solve with
-assume_a='sym'/'pos'), fgrad takes the symmetric part of the matrix, as jax.numpy does: the
-values equal scipy's on symmetric input, and derivatives along symmetric directions equal
-jax.scipy's (`fgrad.numpy.linalg.cholesky(..., symmetrize_input=False)` reads the triangle).
+them); the work is done by the primitives of fgrad/prims/linalg.py, linalg_solve.py and
+matfuncs.py, and by fgrad.numpy.linalg. Where scipy reads one triangle of a symmetric input
+(cholesky, eigh, solve with assume_a='sym'/'pos'), fgrad takes the symmetric part of the
+matrix, as jax.numpy does: the values equal scipy's on symmetric input, and derivatives along
+symmetric directions equal jax.scipy's
+(`fgrad.numpy.linalg.cholesky(..., symmetrize_input=False)` reads the triangle).
 
 Matrix functions, each a primitive with a numpy-only impl (fgrad/prims/_math_linalg.py):
 - expm: scaling and squaring with Pade approximants (Higham 2005); its derivative is the
