@@ -12,11 +12,12 @@ and both are cached. Differentiating then costs one cached forward call per oper
 entry, and one backward call per entry: no per-operation tracing. The rules used are the
 primitives' own jvp and transpose rules; nothing here knows any derivative.
 
-Directly under a staging trace (make_jaxpr or jit of grad) the same entries are replayed as
-equations: the forward jaxpr of each operation is recorded on the staging trace, and the
-backward jaxprs by the pullback, which is what linearize + transpose would record, without
-running a jvp or transpose rule per operation. Under other transforms (grad of grad, vmap of
-grad) the tape is not used: the general linearize in partial_eval.py handles any parent.
+Directly under a staging trace (make_jaxpr or jit of grad) or a batching trace (vmap of grad)
+the same entries are replayed on the parent: the forward jaxpr of each operation is handed to
+it equation by equation, and the backward jaxprs by the pullback, which is what linearize +
+transpose would produce, without running a jvp or transpose rule per operation. Under
+derivative traces (grad of grad, jvp of grad) the tape is not used: the general linearize in
+partial_eval.py handles any parent.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from fgrad.core.trace import (
     new_trace,
     recording_traces,
 )
+from fgrad.interpreters.batching import BatchTrace
 from fgrad.interpreters.codegen import compile_jaxpr
 from fgrad.interpreters.jaxpr_transforms import jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
 from fgrad.interpreters.staging import StagedTracer, StagingTrace, trace_to_jaxpr
@@ -251,10 +253,10 @@ class _TopLevel(Trace):
 
 class TapeTrace(Trace):
     """Eagerly (the parent is the eval trace) values are numpy arrays and each operation runs
-    its entry's generated code. Under a staging trace (make_jaxpr or jit of grad) values are
-    the parent's tracers and each operation replays its entry's cached forward jaxpr there,
-    and the pullback its backward jaxprs: staging grad then records the same equations as
-    linearize + transpose would, without running a jvp or transpose rule per operation."""
+    its entry's generated code. Under a staging or batching trace values are the parent's
+    tracers and each operation replays its entry's cached forward jaxpr there, and the
+    pullback its backward jaxprs: staging grad records the same equations as linearize +
+    transpose would, vmap batches them, and no jvp or transpose rule runs per operation."""
 
     __slots__ = ("nodes", "n_slots", "eager")
 
@@ -367,10 +369,10 @@ class TapeTrace(Trace):
         return wrapped if entry.multiple else wrapped[0]
 
     def _replay(self, replay, vals) -> tuple[list, tuple | None]:
-        """Record a cached forward jaxpr's equations on the parent staging trace, all
-        attributed to the user's line of the current operation (found once for them)."""
+        """Hand a cached forward jaxpr's equations to the parent; a staging parent records
+        them all at the user's line of the current operation (found once for them)."""
         parent = self.parent
-        hinted = parent.source is None
+        hinted = parent.records and parent.source is None
         if hinted:
             parent.source = user_frame()
         source = parent.source
@@ -439,10 +441,16 @@ class _Uncacheable(Exception):
 
 
 def tape_available() -> bool:
-    """At the top level, or directly under a recording staging trace (make_jaxpr or jit of
-    grad). Under other transforms (vmap, jvp, an outer grad) the general linearize runs."""
+    """At the top level, directly under a recording staging trace (make_jaxpr or jit of
+    grad) or under vmap (per-example gradients): traces that take each replayed equation on
+    its own. Under derivative traces (jvp, linearize, an outer grad) the general linearize
+    runs, so that nested derivatives go through the jvp and transpose rules themselves."""
     t = current_trace()
-    return t is EVAL_TRACE or (type(t) is StagingTrace and not t.eval_known)
+    return (
+        t is EVAL_TRACE
+        or (type(t) is StagingTrace and not t.eval_known)
+        or type(t) is BatchTrace
+    )
 
 
 def tape_vjp_flat(f, primals):
