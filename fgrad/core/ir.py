@@ -27,6 +27,7 @@ __all__ = [
     "typecheck_jaxpr",
     "JaxprTypeError",
     "dce_jaxpr",
+    "dce_closed_jaxpr",
 ]
 
 
@@ -216,14 +217,28 @@ def typecheck_jaxpr(jaxpr: Jaxpr) -> None:
 
 def dce_jaxpr(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
     """Drop equations whose results are never used (all primitives are pure)."""
+    return _dce(jaxpr, used_outputs)[0]
+
+
+def dce_closed_jaxpr(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """dce_jaxpr, and drop the constvars that nothing uses any more, in the same pass."""
+    jaxpr, used = _dce(closed.jaxpr, None)
+    keep = [(v, c) for v, c in zip(jaxpr.constvars, closed.consts) if v in used]
+    new = Jaxpr([v for v, _ in keep], jaxpr.invars, jaxpr.eqns, jaxpr.outvars)
+    return ClosedJaxpr(new, [c for _, c in keep])
+
+
+def _dce(jaxpr: Jaxpr, used_outputs: list[bool] | None) -> tuple[Jaxpr, set]:
+    """The kept jaxpr, and the atoms it reads without defining them (used inputs and
+    constvars, and literals)."""
     outvars = (
         jaxpr.outvars
         if used_outputs is None
         else [v for v, u in zip(jaxpr.outvars, used_outputs) if u]
     )
-    # Variables still to be defined (walking backwards) whose values are used later. A
-    # variable leaves the set at its definition, so the set holds the live frontier, not
-    # every variable of the jaxpr (for a long chain: a few entries instead of millions).
+    # Atoms still to be defined (walking backwards) whose values are used later. A variable
+    # leaves the set at its definition, so the set holds the live frontier, not every
+    # variable of the jaxpr (for a long chain: a few entries instead of millions).
     live = {v for v in outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
@@ -237,11 +252,9 @@ def dce_jaxpr(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
             live.difference_update(outs)
         if used or getattr(eqn.prim, "effectful", False):
             kept.append(eqn)
-            for a in eqn.invars:
-                if type(a) is Var:
-                    live.add(a)
+            live.update(eqn.invars)
     kept.reverse()
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, kept, outvars)
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, kept, outvars), live
 
 
 def literal(x) -> Literal:

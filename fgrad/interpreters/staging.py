@@ -15,7 +15,7 @@ import numpy as np
 
 from fgrad._util import user_frame
 from fgrad.core.avals import ShapedArray, get_aval
-from fgrad.core.ir import NO_PARAMS, ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
+from fgrad.core.ir import NO_PARAMS, ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_closed_jaxpr
 from fgrad.core.trace import Trace, Tracer, current_trace, new_trace
 
 __all__ = ["StagingTrace", "StagedTracer", "trace_to_jaxpr", "make_jaxpr_flat"]
@@ -141,8 +141,7 @@ def trace_to_jaxpr(f, in_avals: list[ShapedArray], *, dce: bool = True) -> Close
         outs = f(*args)
     closed = trace.to_jaxpr(args, list(outs))
     if dce:
-        closed = ClosedJaxpr(dce_jaxpr(closed.jaxpr), closed.consts)
-        closed = prune_consts(closed)
+        closed = dce_closed_jaxpr(closed)
     return closed
 
 

@@ -258,7 +258,7 @@ class TapeTrace(Trace):
     pullback its backward jaxprs: staging grad records the same equations as linearize +
     transpose would, vmap batches them, and no jvp or transpose rule runs per operation."""
 
-    __slots__ = ("nodes", "n_slots", "eager")
+    __slots__ = ("nodes", "n_slots", "eager", "process", "_last_sig")
 
     def __init__(self, parent: Trace):
         super().__init__(parent, "grad (tape)")
@@ -268,6 +268,10 @@ class TapeTrace(Trace):
         self.nodes: list = []
         self.n_slots = 0
         self.eager = parent is EVAL_TRACE
+        self.process = None if self.eager else _processor(parent)
+        # (aval, its key signature) of the last staged output: a chain of elementwise
+        # operations passes one aval object along, so this usually answers without a tuple
+        self._last_sig = (None, None)
 
     def new_input(self, value) -> TapeTracer:
         self.n_slots += 1
@@ -314,7 +318,11 @@ class TapeTrace(Trace):
                 self.nodes.append((entry, res[1:], ins, slot, source))
                 o = res[0]  # staged: its aval, weak type included
                 aval = o.aval if type(o) is StagedTracer else get_aval(o)
-                return TapeTracer(self, res[0], slot, aval, _sig(aval))
+                last, sig = self._last_sig
+                if last is not aval:
+                    sig = _sig(aval)
+                    self._last_sig = (aval, sig)
+                return TapeTracer(self, o, slot, aval, sig)
         vals = []
         ins = []
         key = [prim, tuple(params.items()) if params else ()]
@@ -378,7 +386,7 @@ class TapeTrace(Trace):
         source = parent.source
         token = _set(parent)
         try:
-            return replay(_processor(parent), *vals), source
+            return replay(self.process, *vals), source
         finally:
             _reset(token)
             if hinted:
@@ -527,9 +535,18 @@ def _backward_nodes(nodes, cts, current, add, hinted) -> None:
         for t in hinted:
             t.source = source
         replay = entry.replays()[1]
-        _node_backward(
-            entry, residuals, ins, slot, cts, lambda *xs: replay(process, *xs), add
-        )
+        if not entry.single:
+            _node_backward(
+                entry, residuals, ins, slot, cts, lambda *xs: replay(process, *xs), add
+            )
+            continue
+        ct = cts[slot]
+        if ct is None:
+            continue
+        cts[slot] = None
+        for j, c in zip(ins, replay(process, *residuals, ct)):
+            prev = cts[j]
+            cts[j] = c if prev is None else add(prev, c)
 
 
 def _node_backward(entry, residuals, ins, slot, cts, run, add) -> None:
