@@ -73,14 +73,15 @@ _SOURCES: dict[tuple[str, int, str], tuple[str, int, str]] = {}
 _MAX_SOURCES = 1 << 16
 
 
-def user_frame() -> tuple[str, int, str] | None:
+def user_frame(skip: int = 0) -> tuple[str, int, str] | None:
     """The innermost frame outside the library: where the user wrote the operation.
 
     Equations and errors point there, so messages name the user's line, not ours. This runs
-    once per staged equation and passes ~10 library frames each time, so a library frame
-    costs one dict lookup; only the user's frame compares file-name prefixes.
+    once per staged operation and passes several library frames each time, so a library
+    frame costs one dict lookup; only the user's frame compares file-name prefixes. `skip`
+    callers above the caller are known to be the library's and are not looked at.
     """
-    frame = sys._getframe(1)
+    frame = sys._getframe(1 + skip)
     lib = _LIBRARY_CODES
     while frame is not None:
         code = frame.f_code

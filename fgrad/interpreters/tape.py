@@ -382,7 +382,7 @@ class TapeTrace(Trace):
         parent = self.parent
         hinted = parent.records and parent.source is None
         if hinted:
-            parent.source = user_frame()
+            parent.source = user_frame(skip=2)  # this method and process_primitive
         source = parent.source
         token = _set(parent)
         try:
