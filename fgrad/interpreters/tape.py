@@ -384,21 +384,27 @@ class TapeTrace(Trace):
         if hinted:
             parent.source = user_frame(skip=2)  # this method and process_primitive
         source = parent.source
-        token = _set(parent)
+        # A staging parent is handed its `record`, which binds nothing, so the current trace
+        # need not change; another parent's rules bind, and must reach that parent.
+        token = None if _records_directly(parent) else _set(parent)
         try:
             return replay(self.process, *vals), source
         finally:
-            _reset(token)
+            if token is not None:
+                _reset(token)
             if hinted:
                 parent.source = None
+
+
+def _records_directly(trace: Trace) -> bool:
+    """A staging trace that records every primitive (not a partially evaluating one)."""
+    return type(trace) is StagingTrace and not trace.eval_known
 
 
 def _processor(trace: Trace):
     """What a replay hands equations to: a recording staging trace's `record` (what its
     process_primitive would call), else the trace's process_primitive."""
-    if type(trace) is StagingTrace and not trace.eval_known:
-        return trace.record
-    return trace.process_primitive
+    return trace.record if _records_directly(trace) else trace.process_primitive
 
 
 def _replayer(closed: ClosedJaxpr):
@@ -456,7 +462,7 @@ def tape_available() -> bool:
     t = current_trace()
     return (
         t is EVAL_TRACE
-        or (type(t) is StagingTrace and not t.eval_known)
+        or _records_directly(t)
         or type(t) is BatchTrace
     )
 
