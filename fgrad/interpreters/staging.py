@@ -18,7 +18,7 @@ from fgrad.core.avals import ShapedArray, get_aval
 from fgrad.core.ir import NO_PARAMS, ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_closed_jaxpr
 from fgrad.core.trace import Trace, Tracer, current_trace, new_trace
 
-__all__ = ["StagingTrace", "StagedTracer", "trace_to_jaxpr", "make_jaxpr_flat"]
+__all__ = ["StagingTrace", "StagedTracer", "trace_to_jaxpr", "make_jaxpr_flat", "inliner"]
 
 _LITERAL_TYPES = (bool, int, float, complex, np.generic)
 
@@ -129,6 +129,70 @@ class StagingTrace(Trace):
         outvars = [self.atom(o) for o in outs]
         jaxpr = Jaxpr(self.constvars, [t.ir_var for t in in_tracers], self.eqns, outvars)
         return ClosedJaxpr(jaxpr, self.consts)
+
+
+def inliner(closed: ClosedJaxpr):
+    """Generated code that records the equations of `closed` again on a recording staging
+    trace, with new variables: `f(trace, source, *args) -> outputs` (tracers of the trace, or
+    what the jaxpr returns unchanged: an argument, a constant, a literal's value). The jaxpr is
+    already typed for avals equal to the arguments' (the caller guarantees it), so no
+    abstract_eval runs and the equations share its avals, params and literals: this is how
+    the tape replays a cached linearization under make_jaxpr or jit. As in codegen, the source
+    holds only identifiers made here; every value lives in `ns`."""
+    jaxpr = closed.jaxpr
+    ns: dict[str, Any] = {
+        "__builtins__": {"type": type},
+        "_ST": StagedTracer,
+        "_Var": Var,
+        "_Eqn": Eqn,
+    }
+    names: dict[Any, str] = {}
+
+    def glob(prefix: str, value) -> str:
+        name = f"_{prefix}{len(ns)}"
+        ns[name] = value
+        return name
+
+    def ref(a) -> str:  # an atom of the new equations
+        return glob("l", a) if type(a) is Literal else names[a]
+
+    args = [f"a{i}" for i in range(len(jaxpr.invars))]
+    lines = [
+        f"def _inline(_trace, _source, {', '.join(args)}):",
+        "    _append = _trace.eqns.append",
+    ]
+    for a, v in zip(args, jaxpr.invars):
+        names[v] = f"x_{a}"
+        lines.append(f"    x_{a} = {a}.ir_var if type({a}) is _ST and {a}._trace is _trace "
+                     f"else _trace.atom({a})")
+    for i, (v, c) in enumerate(zip(jaxpr.constvars, closed.consts)):
+        names[v] = f"c{i}"
+        lines.append(f"    c{i} = _trace.atom({glob('c', c)})")
+    for k, eqn in enumerate(jaxpr.eqns):
+        outs = []
+        for j, v in enumerate(eqn.outvars):
+            names[v] = f"v{k}_{j}"
+            outs.append(names[v])
+            lines.append(f"    {names[v]} = _Var({glob('a', v.aval)})")
+        ins = "".join(f"{ref(a)}, " for a in eqn.invars)
+        outvars = "".join(f"{o}, " for o in outs)
+        lines.append(f"    _append(_Eqn({glob('p', eqn.prim)}, ({ins}), ({outvars}), "
+                     f"{glob('k', eqn.params)}, _source))")
+    results = []
+    inputs = dict(zip(jaxpr.invars, args))
+    consts = dict(zip(jaxpr.constvars, closed.consts))
+    for a in jaxpr.outvars:
+        if type(a) is Literal:
+            results.append(glob("l", a.val))
+        elif a in inputs:
+            results.append(inputs[a])
+        elif a in consts:
+            results.append(glob("c", consts[a]))
+        else:
+            results.append(f"_ST(_trace, {glob('a', a.aval)}, {names[a]})")
+    lines.append(f"    return [{', '.join(results)}]")
+    exec(compile("\n".join(lines) + "\n", "<fgrad.staging inline>", "exec"), ns)
+    return ns["_inline"]
 
 
 def trace_to_jaxpr(f, in_avals: list[ShapedArray], *, dce: bool = True) -> ClosedJaxpr:

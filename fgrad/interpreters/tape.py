@@ -23,6 +23,7 @@ partial_eval.py handles any parent.
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import partial
 
 import numpy as np
 
@@ -44,7 +45,7 @@ from fgrad.core.trace import (
 from fgrad.interpreters.batching import BatchTrace
 from fgrad.interpreters.codegen import compile_jaxpr
 from fgrad.interpreters.jaxpr_transforms import jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
-from fgrad.interpreters.staging import StagedTracer, StagingTrace, trace_to_jaxpr
+from fgrad.interpreters.staging import StagedTracer, StagingTrace, inliner, trace_to_jaxpr
 from fgrad.prims.arith import add_any, add_p
 
 __all__ = ["TapeTrace", "TapeTracer", "tape_vjp_flat", "tape_available"]
@@ -81,6 +82,7 @@ class _Entry:
     __slots__ = (
         "known", "fwd", "bwd", "bwd_run", "fwd_step", "bwd_step", "n_out", "out_nz", "n_res",
         "multiple", "n_live", "ct_avals", "out_avals", "out_sigs", "single", "_replays",
+        "_inlines",
     )
 
     def __init__(self, known: ClosedJaxpr, bwd: ClosedJaxpr, out_avals, out_nz, n_res, multiple):
@@ -97,7 +99,7 @@ class _Entry:
         self.multiple = multiple
         # the common case, with its own fast path forwards and backwards
         self.single = not multiple and self.n_live == 1
-        self._replays = None  # built on first use under a transform
+        self._replays = self._inlines = None  # built on first use under a transform
         # Eagerly the entry runs as generated numpy code: for the common case, as two steps
         # that also do the tape's bookkeeping (one call per operation each way).
         if self.single:
@@ -110,10 +112,17 @@ class _Entry:
 
     def replays(self):
         """(forward, backward) as functions `f(process_primitive, *args)` that hand each
-        equation to a trace: staging grad records them instead of running numpy."""
+        equation to a trace (vmap of grad batches them instead of running numpy)."""
         if self._replays is None:
             self._replays = (_replayer(self.known), _replayer(self.bwd))
         return self._replays
+
+    def inlines(self):
+        """(forward, backward) as functions `f(staging_trace, source, *args)` that record
+        the equations again (make_jaxpr or jit of grad), typed already."""
+        if self._inlines is None:
+            self._inlines = (inliner(self.known), inliner(self.bwd))
+        return self._inlines
 
 
 def _compiled(closed: ClosedJaxpr):
@@ -258,7 +267,7 @@ class TapeTrace(Trace):
     pullback its backward jaxprs: staging grad records the same equations as linearize +
     transpose would, vmap batches them, and no jvp or transpose rule runs per operation."""
 
-    __slots__ = ("nodes", "n_slots", "eager", "process", "_last_sig")
+    __slots__ = ("nodes", "n_slots", "eager", "process", "binds", "_last_sig")
 
     def __init__(self, parent: Trace):
         super().__init__(parent, "grad (tape)")
@@ -269,6 +278,9 @@ class TapeTrace(Trace):
         self.n_slots = 0
         self.eager = parent is EVAL_TRACE
         self.process = None if self.eager else _processor(parent)
+        # A staging parent is handed its `record`, which binds nothing, so a replay need not
+        # change the current trace; another parent's rules bind, and must reach that parent.
+        self.binds = not self.eager and not _records_directly(parent)
         # (aval, its key signature) of the last staged output: a chain of elementwise
         # operations passes one aval object along, so this usually answers without a tuple
         self._last_sig = (None, None)
@@ -314,7 +326,7 @@ class TapeTrace(Trace):
                     return entry.fwd_step(self, *vals, ins)
                 slot = self.n_slots
                 self.n_slots = slot + 1
-                res, source = self._replay(entry.replays()[0], vals)
+                res, source = self._replay(entry, vals)
                 self.nodes.append((entry, res[1:], ins, slot, source))
                 o = res[0]  # staged: its aval, weak type included
                 aval = o.aval if type(o) is StagedTracer else get_aval(o)
@@ -356,7 +368,7 @@ class TapeTrace(Trace):
             res, source = entry.fwd(*vals), None
             out_avals, out_sigs = entry.out_avals, entry.out_sigs
         else:
-            res, source = self._replay(entry.replays()[0], vals)
+            res, source = self._replay(entry, vals)
             out_avals = [get_aval(o) for o in res[: entry.n_out]]  # weak types as staged
             out_sigs = [_sig(a) for a in out_avals]
         slot = self.n_slots
@@ -376,24 +388,19 @@ class TapeTrace(Trace):
                 wrapped.append(o)
         return wrapped if entry.multiple else wrapped[0]
 
-    def _replay(self, replay, vals) -> tuple[list, tuple | None]:
-        """Hand a cached forward jaxpr's equations to the parent; a staging parent records
-        them all at the user's line of the current operation (found once for them)."""
+    def _replay(self, entry: _Entry, vals) -> tuple[list, tuple | None]:
+        """Hand an entry's cached forward jaxpr to the parent: a staging parent records its
+        equations again, all at the user's line of the current operation (found once for
+        them); another parent processes them one by one, as the current trace."""
         parent = self.parent
-        hinted = parent.records and parent.source is None
-        if hinted:
-            parent.source = user_frame(skip=2)  # this method and process_primitive
-        source = parent.source
-        # A staging parent is handed its `record`, which binds nothing, so the current trace
-        # need not change; another parent's rules bind, and must reach that parent.
-        token = None if _records_directly(parent) else _set(parent)
+        if not self.binds:
+            source = parent.source or user_frame(skip=2)  # this method and process_primitive
+            return (entry._inlines or entry.inlines())[0](parent, source, *vals), source
+        token = _set(parent)
         try:
-            return replay(self.process, *vals), source
+            return (entry._replays or entry.replays())[0](self.process, *vals), None
         finally:
-            if token is not None:
-                _reset(token)
-            if hinted:
-                parent.source = None
+            _reset(token)
 
 
 def _records_directly(trace: Trace) -> bool:
@@ -535,22 +542,28 @@ def _backward_nodes(nodes, cts, current, add, hinted) -> None:
             else:
                 _node_backward(entry, residuals, ins, slot, cts, entry.bwd_run, add)
         return
-    process = _processor(current)
+    inline = _records_directly(current)
+    process = None if inline else _processor(current)
     while nodes:
         entry, residuals, ins, slot, source = pop()
         for t in hinted:
             t.source = source
-        replay = entry.replays()[1]
-        if not entry.single:
-            _node_backward(
-                entry, residuals, ins, slot, cts, lambda *xs: replay(process, *xs), add
+        if inline:  # recorded again, at the line of the forward operation
+            run = partial(
+                (entry._inlines or entry.inlines())[1],
+                current,
+                source or current.source or user_frame(),
             )
+        else:
+            run = partial((entry._replays or entry.replays())[1], process)
+        if not entry.single:
+            _node_backward(entry, residuals, ins, slot, cts, run, add)
             continue
         ct = cts[slot]
         if ct is None:
             continue
         cts[slot] = None
-        for j, c in zip(ins, replay(process, *residuals, ct)):
+        for j, c in zip(ins, run(*residuals, ct)):
             prev = cts[j]
             cts[j] = c if prev is None else add(prev, c)
 
