@@ -124,9 +124,13 @@ def growth(table: list[dict[str, Any]]) -> dict[str, str]:
         ns = [r["n_ops"] for r in rs]
         kt = _exponent(ns, [r["median_ms"] for r in rs])
         km = _exponent(ns, [r["peak_bytes"] for r in rs])
+        lo = min(rs, key=lambda r: r["n_ops"])
+        hi = max(rs, key=lambda r: r["n_ops"])
+        # the form of the target: per-op cost at the largest n over the smallest
+        per_op = _ratio(hi["us_per_op"], lo["us_per_op"])
         verdicts[engine] = (
-            f"time {_verdict(kt)} (n^{_fmt(kt)}), memory {_verdict(km)} (n^{_fmt(km)}) "
-            f"over n={min(ns)}..{max(ns)}"
+            f"time {_verdict(kt)} (n^{_fmt(kt)}; per-op cost x{_fmt(per_op)}), memory "
+            f"{_verdict(km)} (n^{_fmt(km)}) over n={min(ns)}..{max(ns)}"
         )
     return verdicts
 
