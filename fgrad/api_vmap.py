@@ -148,9 +148,6 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
         basis, n = _std_basis(flat)
 
-        def push(*ts):
-            return jvp_flat(f_flat, flat, list(ts))[1]
-
         primals_out = None
 
         def push_with_out(*ts):
