@@ -20,6 +20,8 @@ from fgrad.core.trace import Tracer
 from fgrad.numpy._promotion import asarray_operand, cast, result_type, ufunc_operands
 from fgrad.numpy._reductions import all as _all
 from fgrad.numpy._ufuncs import (
+    _binary,
+    _unary,
     absolute,
     add,
     equal,
@@ -43,16 +45,6 @@ __all__ = [
 _PY_SCALARS = (bool, int, float, complex)
 
 
-def _apply1(ufunc, prim_fn, x):
-    (x,), _ = ufunc_operands(ufunc, x)
-    return prim_fn(x)
-
-
-def _apply2(ufunc, prim_fn, x, y):
-    (x, y), _ = ufunc_operands(ufunc, x, y)
-    return prim_fn(x, y)
-
-
 def _as_typed(x):
     """An operand, with a Python scalar made a numpy scalar (numpy returns numpy scalars)."""
     x = asarray_operand(x)
@@ -73,56 +65,56 @@ def _no_derivative(x):
 
 
 def sinh(x):
-    return _apply1(np.sinh, prims.sinh, x)
+    return _unary(np.sinh, prims.sinh_p, x)
 
 
 def cosh(x):
-    return _apply1(np.cosh, prims.cosh, x)
+    return _unary(np.cosh, prims.cosh_p, x)
 
 
 def arcsinh(x):
-    return _apply1(np.arcsinh, prims.asinh, x)
+    return _unary(np.arcsinh, prims.asinh_p, x)
 
 
 def arccosh(x):
-    return _apply1(np.arccosh, prims.acosh, x)
+    return _unary(np.arccosh, prims.acosh_p, x)
 
 
 def arctanh(x):
-    return _apply1(np.arctanh, prims.atanh, x)
+    return _unary(np.arctanh, prims.atanh_p, x)
 
 
 def arctan2(x1, x2):
     """The angle of (x2, x1); its derivative is nan at the origin, as in jax."""
-    return _apply2(np.arctan2, prims.atan2, x1, x2)
+    return _binary(np.arctan2, prims.atan2_p, x1, x2)
 
 
 def hypot(x1, x2):
     """sqrt(x1^2 + x2^2) without overflow (numpy's value). The derivative at (0, 0) is 0: the
     smallest subgradient of the norm there. jax gives 1/2 per argument (an artifact of its
     max/min composite), torch and autograd give nan."""
-    return _apply2(np.hypot, prims.hypot, x1, x2)
+    return _binary(np.hypot, prims.hypot_p, x1, x2)
 
 
 # ----- exponentials and logarithms ------------------------------------------------------------
 
 
 def exp2(x):
-    return _apply1(np.exp2, prims.exp2, x)
+    return _unary(np.exp2, prims.exp2_p, x)
 
 
 def log2(x):
-    return _apply1(np.log2, prims.log2, x)
+    return _unary(np.log2, prims.log2_p, x)
 
 
 def log10(x):
-    return _apply1(np.log10, prims.log10, x)
+    return _unary(np.log10, prims.log10_p, x)
 
 
 def logaddexp(x1, x2):
     """log(exp(x1) + exp(x2)) with no overflow; the derivative is logistic(x1 - x2) for x1
     (1/2 at ties, also at (1000, 1000)), never computed from exponentials that overflow."""
-    return _apply2(np.logaddexp, prims.logaddexp, x1, x2)
+    return _binary(np.logaddexp, prims.logaddexp_p, x1, x2)
 
 
 _LN2 = float(np.log(2.0))
@@ -176,7 +168,7 @@ def sinc(x):
 
 def fmod(x1, x2):
     """C's remainder (the sign of x1); derivatives 1 and -trunc(x1 / x2)."""
-    return _apply2(np.fmod, prims.rem, x1, x2)
+    return _binary(np.fmod, prims.rem_p, x1, x2)
 
 
 def _nan_ignoring(ufunc, prim_fn, x1, x2):
@@ -241,7 +233,7 @@ degrees = rad2deg
 
 def rint(x):
     """Round half to even; integers become floats, as in numpy."""
-    return _apply1(np.rint, prims.round_nearest_even, x)
+    return _unary(np.rint, prims.round_nearest_even_p, x)
 
 
 def round(a, decimals=0, out=None):
@@ -285,16 +277,16 @@ def fix(x, out=None):
 
 def fabs(x):
     """|x| for real numbers (integers become floats, complex is refused, as in numpy)."""
-    return _apply1(np.fabs, prims.abs, x)
+    return _unary(np.fabs, prims.abs_p, x)
 
 
 def cbrt(x):
-    return _apply1(np.cbrt, prims.cbrt, x)
+    return _unary(np.cbrt, prims.cbrt_p, x)
 
 
 def signbit(x):
     """True where the sign bit is set: negative numbers, -0.0 and nan with the bit set."""
-    return _apply1(np.signbit, prims.signbit, x)
+    return _unary(np.signbit, prims.signbit_p, x)
 
 
 def copysign(x1, x2):
